@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoursesConfig(AppConfig):
+    """Micro-lessons, courses, local integrity stories and learning progress."""
+
+    name = "courses"
+    verbose_name = _("学习")

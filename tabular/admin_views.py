@@ -1,0 +1,123 @@
+"""A Wagtail admin import page shared by every importer: upload → preview every row and
+every error (a dry run) → confirm → all-or-nothing write.
+
+The upload is kept in storage between preview and confirm so the user does not upload it
+twice; the confirm step re-validates, since the database may have changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from .importing import import_file
+
+PREVIEW_LIMIT = 200
+UPLOAD_DIR = "imports"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("文件"),
+        help_text=gettext_lazy("xlsx 或 csv（UTF-8、带 BOM 的 UTF-8 或 GBK 编码）。"),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("文件过大（上限 %(mb)s MB）。")
+                % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        if PurePath(upload.name).suffix.lower() not in (".xlsx", ".csv"):
+            raise forms.ValidationError(_("请上传 xlsx 或 csv 文件。"))
+        return upload
+
+
+class ImportView(View):
+    """Subclass and set: importer_class, title, columns (list of (name, description)),
+    preview_columns (list of (key, label)), success_url_name, and `has_permission`."""
+
+    importer_class = None
+    title = ""
+    columns: list[tuple[str, str]] = []
+    preview_columns: list[tuple[str, str]] = []
+    success_url_name = ""
+    template_name = "tabular/import.html"
+    example_url_name = ""
+
+    def has_permission(self, user) -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, request, **context):
+        context.update(
+            title=self.title,
+            columns=self.columns,
+            preview_columns=self.preview_columns,
+            success_url_name=self.success_url_name,
+        )
+        return TemplateResponse(request, self.template_name, context)
+
+    def get(self, request):
+        return self.render(request, form=UploadForm())
+
+    def post(self, request):
+        token = request.POST.get("token", "")
+        if token:
+            return self._confirm(request, token)
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(request, form=form)
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        report = import_file(
+            self.importer_class(), data=data, filename=upload.name, dry_run=True
+        )
+        token = ""
+        if report.ok:
+            suffix = PurePath(upload.name).suffix.lower()
+            token = f"{uuid.uuid4().hex}{suffix}"
+            default_storage.save(f"{UPLOAD_DIR}/{token}", ContentFile(data))
+        return self.render(
+            request,
+            form=UploadForm(),
+            report=report,
+            preview=report.preview[:PREVIEW_LIMIT],
+            preview_truncated=len(report.preview) > PREVIEW_LIMIT,
+            token=token,
+            filename=upload.name,
+        )
+
+    def _confirm(self, request, token):
+        # The token names a file we wrote; refuse anything that could leave the folder.
+        if not token.replace(".", "").isalnum() or token.count(".") != 1:
+            raise PermissionDenied
+        path = f"{UPLOAD_DIR}/{token}"
+        if not default_storage.exists(path):
+            messages.error(request, _("上传的文件已失效，请重新上传。"))
+            return redirect(request.path)
+        with default_storage.open(path, "rb") as handle:
+            data = handle.read()
+        report = import_file(self.importer_class(), data=data, filename=token, dry_run=False)
+        default_storage.delete(path)
+        if not report.ok:
+            return self.render(request, form=UploadForm(), report=report, preview=[])
+        messages.success(request, _("导入完成：%(summary)s") % {"summary": report.summary()})
+        return redirect(self.success_url_name)

@@ -1,0 +1,58 @@
+"""The all-or-nothing import loop shared by every importer.
+
+An importer validates every row first and reports each bad one; only a file with no bad
+row is applied, inside one transaction, so a failure half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+
+from .reading import Table, TableError, read_table
+from .report import ImportReport
+
+
+class Importer(Protocol):
+    required: tuple[str, ...]
+    aliases: dict[str, str]
+
+    def validate(self, table: Table, report: ImportReport) -> object:
+        """Check every row, adding errors to `report`; return a plan for `apply`."""
+
+    def apply(self, plan: object, report: ImportReport) -> None:
+        """Write the plan. Runs inside a transaction; raise to roll back."""
+
+
+def import_file(
+    importer: Importer, *, data: bytes, filename: str, dry_run: bool
+) -> ImportReport:
+    report = ImportReport()
+    try:
+        table = read_table(
+            data, filename, required=importer.required, aliases=importer.aliases
+        )
+    except TableError as exc:
+        report.add(0, "", str(exc))
+        return report
+    if not table.rows:
+        report.add(0, "", _("文件中没有数据行。"))
+        return report
+    plan = importer.validate(table, report)
+    if not report.ok or dry_run:
+        return report
+    try:
+        with transaction.atomic():
+            importer.apply(plan, report)
+            if not report.ok:
+                # An error found while writing (e.g. a concurrent change): undo everything.
+                transaction.set_rollback(True)
+                return report
+    except (ValidationError, DatabaseError) as exc:
+        report.add(0, "", _("导入失败，未写入任何数据：%(error)s") % {"error": exc})
+        return report
+    report.applied = True
+    return report

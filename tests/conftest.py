@@ -1,0 +1,44 @@
+"""Fixtures shared by the whole suite."""
+
+import shutil
+
+import pytest
+
+from tests.factories import make_person, make_unit
+from units.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def city(db):
+    """永康市 → 古山镇 → 胡库村 / 示范村, and 市直机关 → 纪委: a small tree for most tests."""
+    root = make_unit("YK", name="永康市", kind_name="其他")
+    town = make_unit("YK-GS", parent=root, name="古山镇", kind_name="其他")
+    make_unit("YK-GS-01", parent=town, name="胡库村", kind_name="村居", headcount=100)
+    make_unit("YK-GS-02", parent=town, name="示范村", kind_name="村居", headcount=50)
+    office = make_unit("YK-JG", parent=root, name="市直机关", kind_name="其他")
+    make_unit("YK-JG-01", parent=office, name="纪委", kind_name="机关", headcount=30)
+    return root
+
+
+@pytest.fixture
+def admin_user(db, city):
+    from units.models import Unit
+
+    return make_person("root", unit=Unit.objects.get(code="YK-JG-01"), role=Role.ADMINISTRATOR)
+
+

@@ -1,0 +1,15 @@
+"""URLs of the units admin pages that are not plain listings (mounted under /admin/units/)."""
+
+from django.urls import path
+
+from .views import admin as views
+
+app_name = "units_admin"
+
+urlpatterns = [
+    path("import/", views.UnitImportView.as_view(), name="unit_import"),
+    path("export/", views.unit_export, name="unit_export"),
+    path("people/import/", views.PersonImportView.as_view(), name="person_import"),
+    path("people/export/", views.person_export, name="person_export"),
+    path("people/activation-codes/", views.activation_codes, name="activation_codes"),
+]

@@ -1,0 +1,385 @@
+"""Importing units and people from spreadsheets (xlsx, UTF-8/GBK csv).
+
+Why not django-import-export's row-by-row import here: a unit's parent may appear later in
+the file, moves can form cycles only visible across rows, and the tree must be written
+parents-first. We validate the whole file, then write in dependency order; the library is
+still used for exports (resources.py) and admin formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from tabular.reading import Table
+from tabular.report import ImportReport
+
+from .models import Role, Unit, UnitKind, User, code_validator
+from .services import person_create, person_set_role, unit_create, unit_update
+
+UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "headcount")
+PEOPLE_COLUMNS = ("username", "name", "unit_code", "role", "email", "phone")
+
+ROLE_ALIASES = {label: value for value, label in Role.choices} | {
+    v: v for v in Role.values
+}
+ROLE_ALIASES |= {"学员": Role.LEARNER, "管理员": Role.ADMINISTRATOR, "编辑": Role.EDITOR}
+
+
+def _parse_headcount(text: str) -> int:
+    text = text.replace(",", "").strip()
+    if not text:
+        return 0
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise ValidationError(_("人数必须是整数：“%(v)s”") % {"v": text}) from exc
+    if not value.is_integer() or value < 0:
+        raise ValidationError(_("人数必须是不小于 0 的整数：“%(v)s”") % {"v": text})
+    return int(value)
+
+
+@dataclass
+class UnitRow:
+    number: int
+    code: str
+    name: str
+    kind: UnitKind
+    parent_code: str
+    headcount: int
+    depth: int = 0
+    action: str = ""
+
+
+class UnitImporter:
+    required = ("code", "name", "kind")
+    aliases = {
+        "编码": "code",
+        "单元编码": "code",
+        "名称": "name",
+        "单元名称": "name",
+        "类型": "kind",
+        "单元类型": "kind",
+        "上级编码": "parent_code",
+        "上级单元编码": "parent_code",
+        "人数": "headcount",
+    }
+
+    def validate(self, table: Table, report: ImportReport) -> list[UnitRow]:
+        kinds = {k.name: k for k in UnitKind.objects.all()}
+        existing = {
+            u.code: u for u in Unit.objects.select_related("kind").only(
+                "id", "code", "name", "kind", "headcount", "path", "depth"
+            )
+        }
+        existing_parent = self._existing_parents(existing)
+        seen: dict[str, int] = {}
+        rows: list[UnitRow] = []
+        for row in table.rows:
+            code, name = row.get("code"), row.get("name")
+            kind_name, parent_code = row.get("kind"), row.get("parent_code")
+            ok = True
+            if not code:
+                report.add(row.number, "code", _("编码不能为空。"))
+                ok = False
+            else:
+                try:
+                    code_validator(code)
+                except ValidationError as exc:
+                    report.add(row.number, "code", exc.messages[0])
+                    ok = False
+                if code in seen:
+                    report.add(
+                        row.number,
+                        "code",
+                        _("编码“%(code)s”与第 %(row)s 行重复。")
+                        % {"code": code, "row": seen[code]},
+                    )
+                    ok = False
+                else:
+                    seen[code] = row.number
+            if not name:
+                report.add(row.number, "name", _("名称不能为空。"))
+                ok = False
+            kind = kinds.get(kind_name)
+            if kind is None:
+                report.add(
+                    row.number,
+                    "kind",
+                    _("未知的单元类型“%(kind)s”，可选：%(choices)s。")
+                    % {"kind": kind_name, "choices": "、".join(kinds)},
+                )
+                ok = False
+            try:
+                headcount = _parse_headcount(row.get("headcount"))
+            except ValidationError as exc:
+                report.add(row.number, "headcount", exc.messages[0])
+                ok = False
+            if ok:
+                rows.append(
+                    UnitRow(row.number, code, name, kind, parent_code, headcount)
+                )
+
+        file_codes = {r.code for r in rows} | set(seen)
+        parent_of = dict(existing_parent)
+        for r in rows:
+            parent_of[r.code] = r.parent_code or None
+        good = []
+        for r in rows:
+            if r.parent_code and r.parent_code not in file_codes | existing.keys():
+                report.add(
+                    r.number,
+                    "parent_code",
+                    _("上级编码“%(code)s”既不在文件中，也不是已有单元。")
+                    % {"code": r.parent_code},
+                )
+                continue
+            depth = self._depth(r.code, parent_of)
+            if depth is None:
+                report.add(
+                    r.number,
+                    "parent_code",
+                    _("上级关系形成循环：“%(code)s”最终会成为自己的下级。") % {"code": r.code},
+                )
+                continue
+            r.depth = depth
+            current = existing.get(r.code)
+            if current is None:
+                r.action = "create"
+            elif (
+                current.name,
+                current.kind_id,
+                current.headcount,
+                existing_parent.get(r.code),
+            ) == (r.name, r.kind.pk, r.headcount, r.parent_code or None):
+                r.action = "unchanged"
+            else:
+                r.action = "update"
+            good.append(r)
+        counters = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+        for r in good:
+            field = counters[r.action]
+            setattr(report, field, getattr(report, field) + 1)
+            report.preview.append(
+                {
+                    "row": r.number,
+                    "action": r.action,
+                    "code": r.code,
+                    "name": r.name,
+                    "kind": r.kind.name,
+                    "parent_code": r.parent_code,
+                    "headcount": r.headcount,
+                }
+            )
+        return sorted(good, key=lambda r: (r.depth, r.number))
+
+    @staticmethod
+    def _existing_parents(existing: dict[str, Unit]) -> dict[str, str | None]:
+        by_path = {u.path: u.code for u in existing.values()}
+        return {
+            u.code: by_path.get(u.path[: -Unit.steplen]) if u.depth > 1 else None
+            for u in existing.values()
+        }
+
+    @staticmethod
+    def _depth(code: str, parent_of: dict[str, str | None]) -> int | None:
+        depth, seen, current = 0, set(), code
+        while current is not None:
+            if current in seen:
+                return None
+            seen.add(current)
+            current = parent_of.get(current)
+            depth += 1
+        return depth
+
+    def apply(self, plan: list[UnitRow], report: ImportReport) -> None:
+        for r in plan:
+            if r.action == "unchanged":
+                continue
+            parent = Unit.objects.get(code=r.parent_code) if r.parent_code else None
+            if r.action == "create":
+                unit_create(
+                    code=r.code, name=r.name, kind=r.kind, headcount=r.headcount, parent=parent
+                )
+            else:
+                unit_update(
+                    unit=Unit.objects.get(code=r.code),
+                    name=r.name,
+                    kind=r.kind,
+                    headcount=r.headcount,
+                    parent=parent,
+                )
+
+
+@dataclass
+class PersonRow:
+    number: int
+    username: str
+    name: str
+    unit: Unit
+    role: str
+    email: str
+    phone: str
+    existing: User | None
+    action: str = ""
+
+
+class PersonImporter:
+    required = ("username", "name", "unit_code")
+    aliases = {
+        "用户名": "username",
+        "账号": "username",
+        "姓名": "name",
+        "单元编码": "unit_code",
+        "所属单元编码": "unit_code",
+        "角色": "role",
+        "邮箱": "email",
+        "电子邮箱": "email",
+        "手机": "phone",
+        "手机号": "phone",
+        "电话": "phone",
+    }
+    username_validator = UnicodeUsernameValidator()
+
+    def validate(self, table: Table, report: ImportReport) -> list[PersonRow]:
+        usernames = [r.get("username") for r in table.rows]
+        unit_codes = {r.get("unit_code") for r in table.rows}
+        units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes)}
+        existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
+        seen: dict[str, int] = {}
+        plan = []
+        for row in table.rows:
+            ok = True
+            username = row.get("username")
+            name = row.get("name")
+            if not username:
+                report.add(row.number, "username", _("用户名不能为空。"))
+                ok = False
+            else:
+                try:
+                    self.username_validator(username)
+                except ValidationError as exc:
+                    report.add(row.number, "username", exc.messages[0])
+                    ok = False
+                if len(username) > 150:
+                    report.add(row.number, "username", _("用户名不能超过 150 个字符。"))
+                    ok = False
+                if username in seen:
+                    report.add(
+                        row.number,
+                        "username",
+                        _("用户名“%(u)s”与第 %(row)s 行重复。")
+                        % {"u": username, "row": seen[username]},
+                    )
+                    ok = False
+                else:
+                    seen[username] = row.number
+            if not name:
+                report.add(row.number, "name", _("姓名不能为空。"))
+                ok = False
+            unit = units.get(row.get("unit_code"))
+            if unit is None:
+                report.add(
+                    row.number,
+                    "unit_code",
+                    _("单元编码“%(code)s”不存在，请先导入单元。")
+                    % {"code": row.get("unit_code")},
+                )
+                ok = False
+            role_text = row.get("role") or Role.LEARNER
+            role = ROLE_ALIASES.get(role_text)
+            if role is None:
+                report.add(
+                    row.number,
+                    "role",
+                    _("未知角色“%(role)s”，可选：%(choices)s。")
+                    % {
+                        "role": role_text,
+                        "choices": "、".join(
+                            str(label)
+                            for value, label in Role.choices
+                            if value != Role.ADMINISTRATOR
+                        ),
+                    },
+                )
+                ok = False
+            elif role == Role.ADMINISTRATOR:
+                report.add(
+                    row.number, "role", _("系统管理员只能在后台逐个授予，不能批量导入。")
+                )
+                ok = False
+            email = row.get("email")
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    report.add(row.number, "email", _("邮箱格式不正确：“%(v)s”") % {"v": email})
+                    ok = False
+            phone = row.get("phone")
+            if phone and not (
+                5 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)
+            ):
+                report.add(row.number, "phone", _("手机号格式不正确：“%(v)s”") % {"v": phone})
+                ok = False
+            if not ok:
+                continue
+            current = existing.get(username)
+            if current is not None and current.is_superuser:
+                report.add(
+                    row.number, "username", _("不能通过导入修改系统管理员“%(u)s”。") % {"u": username}
+                )
+                continue
+            person = PersonRow(
+                row.number, username, name, unit, role, email, phone, current
+            )
+            if current is None:
+                person.action = "create"
+                report.created += 1
+            elif (
+                current.full_name,
+                current.unit_id,
+                current.role,
+                current.email,
+                current.phone,
+            ) == (name, unit.pk, role, email, phone):
+                person.action = "unchanged"
+                report.unchanged += 1
+            else:
+                person.action = "update"
+                report.updated += 1
+            report.preview.append(
+                {
+                    "row": row.number,
+                    "action": person.action,
+                    "username": username,
+                    "name": name,
+                    "unit_code": unit.code,
+                    "role": Role(role).label,
+                }
+            )
+            plan.append(person)
+        return plan
+
+    def apply(self, plan: list[PersonRow], report: ImportReport) -> None:
+        for p in plan:
+            if p.action == "create":
+                # No password: the person activates with a one-time code.
+                person_create(
+                    username=p.username,
+                    unit=p.unit,
+                    role=p.role,
+                    full_name=p.name,
+                    email=p.email,
+                    phone=p.phone,
+                )
+            elif p.action == "update":
+                person = p.existing
+                person.full_name, person.unit = p.name, p.unit
+                person.email, person.phone = p.email, p.phone
+                person.save(update_fields=["full_name", "unit", "email", "phone"])
+                if person.role != p.role:
+                    person_set_role(person=person, role=p.role)

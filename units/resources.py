@@ -1,0 +1,71 @@
+"""Exports of units and people through django-import-export, in the same columns the
+importers read, so an exported file can be edited and imported back."""
+
+from __future__ import annotations
+
+from import_export import fields, resources
+from import_export.formats.base_formats import CSV, XLSX
+
+from .models import Role, Unit, User
+from .selectors import unit_parent_codes
+
+EXPORT_FORMATS = {"xlsx": XLSX, "csv": CSV}
+
+
+class UnitResource(resources.ModelResource):
+    code = fields.Field(attribute="code", column_name="code")
+    name = fields.Field(attribute="name", column_name="name")
+    kind = fields.Field(attribute="kind__name", column_name="kind")
+    parent_code = fields.Field(column_name="parent_code")
+    headcount = fields.Field(attribute="headcount", column_name="headcount")
+
+    class Meta:
+        model = Unit
+        fields = ("code", "name", "kind", "parent_code", "headcount")
+        export_order = fields
+
+    def __init__(self, parent_codes: dict[int, str | None] | None = None):
+        super().__init__()
+        self._parent_codes = parent_codes or {}
+
+    def dehydrate_parent_code(self, unit: Unit) -> str:
+        return self._parent_codes.get(unit.pk) or ""
+
+
+class PersonResource(resources.ModelResource):
+    username = fields.Field(attribute="username", column_name="username")
+    name = fields.Field(attribute="full_name", column_name="name")
+    unit_code = fields.Field(attribute="unit__code", column_name="unit_code")
+    role = fields.Field(attribute="role", column_name="role")
+    email = fields.Field(attribute="email", column_name="email")
+    phone = fields.Field(attribute="phone", column_name="phone")
+
+    class Meta:
+        model = User
+        fields = ("username", "name", "unit_code", "role", "email", "phone")
+        export_order = fields
+
+    def dehydrate_role(self, person: User) -> str:
+        return Role.ADMINISTRATOR if person.is_superuser else person.role
+
+
+def export_units(queryset, file_format: str) -> bytes:
+    queryset = queryset.select_related("kind").order_by("path")
+    resource = UnitResource(parent_codes=unit_parent_codes(queryset=queryset))
+    dataset = resource.export(queryset=queryset)
+    return _encode(dataset, file_format)
+
+
+def export_people(queryset, file_format: str) -> bytes:
+    queryset = queryset.select_related("unit").order_by("unit__path", "username")
+    dataset = PersonResource().export(queryset=queryset)
+    return _encode(dataset, file_format)
+
+
+def _encode(dataset, file_format: str) -> bytes:
+    fmt = EXPORT_FORMATS[file_format]()
+    data = fmt.export_data(dataset)
+    if isinstance(data, str):
+        # UTF-8 with BOM: Excel in China then opens the CSV with the right encoding.
+        return ("\ufeff" + data).encode("utf-8")
+    return data

@@ -1,0 +1,151 @@
+"""Admin pages for units and people beyond the listings: import, export, activation codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tabular.admin_views import ImportView
+
+from .. import permissions
+from ..imports import PersonImporter, UnitImporter
+from ..models import Unit
+from ..resources import export_people, export_units
+from ..services import activation_codes_issue
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class UnitImportView(ImportView):
+    importer_class = UnitImporter
+    title = gettext_lazy("导入清廉单元")
+    success_url_name = "units_unit:index"
+    columns = [
+        ("code", gettext_lazy("单元编码（必填，唯一；已存在则更新）")),
+        ("name", gettext_lazy("单元名称（必填）")),
+        ("kind", gettext_lazy("单元类型（必填）：机关、企业、学校、医院、村居、家庭、中介、其他等")),
+        ("parent_code", gettext_lazy("上级单元编码（留空为顶级；可以是文件中其他行）")),
+        ("headcount", gettext_lazy("本单元人数（不含下级单元），整数")),
+    ]
+    preview_columns = [
+        ("code", gettext_lazy("编码")),
+        ("name", gettext_lazy("名称")),
+        ("kind", gettext_lazy("类型")),
+        ("parent_code", gettext_lazy("上级编码")),
+        ("headcount", gettext_lazy("人数")),
+    ]
+
+    def has_permission(self, user):
+        return permissions.can_change_units(user)
+
+
+class PersonImportView(ImportView):
+    importer_class = PersonImporter
+    title = gettext_lazy("导入人员")
+    success_url_name = "units_person:index"
+    columns = [
+        ("username", gettext_lazy("用户名（必填，唯一；已存在则更新）")),
+        ("name", gettext_lazy("姓名（必填）")),
+        ("unit_code", gettext_lazy("所属单元编码（必填，须已存在）")),
+        ("role", gettext_lazy("角色：学员、单元管理员、测评管理员、内容编辑（留空为学员）")),
+        ("email", gettext_lazy("邮箱（可选）")),
+        ("phone", gettext_lazy("手机号（可选）")),
+    ]
+    preview_columns = [
+        ("username", gettext_lazy("用户名")),
+        ("name", gettext_lazy("姓名")),
+        ("unit_code", gettext_lazy("单元编码")),
+        ("role", gettext_lazy("角色")),
+    ]
+
+    def has_permission(self, user):
+        return permissions.can_import_people(user)
+
+
+def _download(data: bytes, stem: str, file_format: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.{file_format}"'
+    return response
+
+
+def _format(request) -> str:
+    file_format = request.GET.get("format", "xlsx")
+    if file_format not in CONTENT_TYPES:
+        raise PermissionDenied
+    return file_format
+
+
+def unit_export(request):
+    if not permissions.can_change_units(request.user):
+        raise PermissionDenied
+    file_format = _format(request)
+    return _download(export_units(Unit.objects.all(), file_format), "units", file_format)
+
+
+def person_export(request):
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    file_format = _format(request)
+    people = permissions.people_visible_to(request.user).filter(is_superuser=False)
+    return _download(export_people(people, file_format), "people", file_format)
+
+
+class ActivationCodesForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.order_by("path"),
+        label=gettext_lazy("单元（含下级单元）"),
+    )
+    include_activated = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("也为已激活的人员重新签发（其原密码仍然有效）"),
+    )
+
+
+def activation_codes(request):
+    """Issue one-time codes for a subtree and download them at once: only hashes are kept,
+    so this sheet is the only copy."""
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    form = ActivationCodesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        root = form.cleaned_data["unit"]
+        people = permissions.people_visible_to(request.user).filter(
+            unit__path__startswith=root.path, is_active=True, is_superuser=False
+        )
+        if not form.cleaned_data["include_activated"]:
+            people = people.filter(password__startswith="!")
+        issued = activation_codes_issue(people=people.select_related("unit"))
+        if issued:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(["username", "name", "unit_code", "code", "expires"])
+            for person, code, expires in issued:
+                writer.writerow(
+                    [
+                        person.username,
+                        person.full_name,
+                        person.unit.code if person.unit else "",
+                        code,
+                        timezone.localtime(expires).strftime("%Y-%m-%d"),
+                    ]
+                )
+            data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            return _download(data, f"activation-codes-{root.code}", "csv")
+        form.add_error(None, _("该范围内没有需要激活的人员。"))
+    return TemplateResponse(
+        request,
+        "units/admin/activation_codes.html",
+        {"form": form, "title": _("签发激活码")},
+    )

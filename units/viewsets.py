@@ -1,0 +1,227 @@
+"""Wagtail admin listings for the unit tree, unit kinds and people.
+
+Querysets come from units.permissions, so a unit manager browsing here sees their subtree
+and nothing else; only administrators get add/edit/delete.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
+
+from . import permissions
+from .forms import PersonForm, UnitForm
+from .models import Role, Unit, UnitKind, User
+from .selectors import units_with_subtree_headcount
+
+INDENT = "\u3000"  # a full-width space per tree level reads as indentation in Chinese text
+
+
+def _unit_choices():
+    return Unit.objects.order_by("path")
+
+
+class UnitFilterSet(WagtailFilterSet):
+    parent = django_filters.ModelChoiceFilter(
+        label=_("上级单元（直属下级）"),
+        queryset=_unit_choices,
+        method="filter_parent",
+    )
+    within = django_filters.ModelChoiceFilter(
+        label=_("范围（含所有下级）"),
+        queryset=_unit_choices,
+        method="filter_within",
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["kind"]
+
+    def filter_parent(self, queryset, name, value):
+        return queryset.filter(path__startswith=value.path, depth=value.depth + 1)
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(path__startswith=value.path)
+
+
+class UnitIndexView(generic.IndexView):
+    default_ordering = "path"
+
+    def get_base_queryset(self):
+        visible = permissions.units_visible_to(self.request.user).select_related("kind")
+        return units_with_subtree_headcount(queryset=visible)
+
+    def search_queryset(self, queryset):
+        # Plain ORM search: codes and Chinese names are matched as substrings.
+        if self.search_query:
+            return queryset.filter(
+                Q(name__icontains=self.search_query) | Q(code__icontains=self.search_query)
+            )
+        return queryset
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if permissions.can_change_units(self.request.user):
+            buttons += [
+                Button(_("从 Excel 导入"), url=reverse("units_admin:unit_import"), icon_name="upload"),
+                Button(
+                    _("导出 xlsx"),
+                    url=reverse("units_admin:unit_export") + "?format=xlsx",
+                    icon_name="download",
+                ),
+                Button(
+                    _("导出 csv"),
+                    url=reverse("units_admin:unit_export") + "?format=csv",
+                    icon_name="download",
+                ),
+            ]
+        return buttons
+
+
+class UnitViewSet(ModelViewSet):
+    model = Unit
+    icon = "site"
+    menu_label = _("单元树")
+    menu_order = 100
+    index_view_class = UnitIndexView
+    filterset_class = UnitFilterSet
+    search_fields = ["name", "code"]
+    list_per_page = 50
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_fields = ["code", "name", "kind", "headcount", "depth"]
+    list_display = [
+        TitleColumn(
+            "name",
+            label=_("名称"),
+            accessor=lambda unit: f"{INDENT * (unit.depth - 1)}{unit.name}",
+            url_name="units_unit:edit",
+        ),
+        Column("code", label=_("编码")),
+        Column("kind", label=_("类型")),
+        Column("headcount", label=_("本单元人数")),
+        Column("subtree_headcount", label=_("含下级人数")),
+    ]
+
+    def get_form_class(self, for_update=False):
+        return UnitForm
+
+
+class UnitKindViewSet(ModelViewSet):
+    model = UnitKind
+    icon = "tag"
+    menu_label = _("单元类型")
+    menu_order = 110
+    form_fields = ["name", "sort_order"]
+    list_display = ["name", "sort_order"]
+    copy_view_enabled = False
+
+
+class PersonFilterSet(WagtailFilterSet):
+    within = django_filters.ModelChoiceFilter(
+        label=_("单元（含下级）"),
+        queryset=_unit_choices,
+        method="filter_within",
+    )
+    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices)
+    activated = django_filters.BooleanFilter(label=_("已激活"), method="filter_activated")
+
+    class Meta:
+        model = User
+        fields = ["is_active"]
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path)
+
+    def filter_activated(self, queryset, name, value):
+        # Django marks "no usable password" with a leading "!".
+        unusable = Q(password__startswith="!")
+        return queryset.exclude(unusable) if value else queryset.filter(unusable)
+
+
+class PersonIndexView(generic.IndexView):
+    default_ordering = "username"
+
+    def get_base_queryset(self):
+        return permissions.people_visible_to(self.request.user).select_related("unit")
+
+    def search_queryset(self, queryset):
+        if self.search_query:
+            q = self.search_query
+            return queryset.filter(
+                Q(username__icontains=q)
+                | Q(full_name__icontains=q)
+                | Q(phone__icontains=q)
+                | Q(email__icontains=q)
+            )
+        return queryset
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if permissions.can_import_people(self.request.user):
+            buttons += [
+                Button(_("从 Excel 导入"), url=reverse("units_admin:person_import"), icon_name="upload"),
+                Button(
+                    _("导出 xlsx"),
+                    url=reverse("units_admin:person_export") + "?format=xlsx",
+                    icon_name="download",
+                ),
+                Button(
+                    _("导出 csv"),
+                    url=reverse("units_admin:person_export") + "?format=csv",
+                    icon_name="download",
+                ),
+                Button(
+                    _("签发激活码"),
+                    url=reverse("units_admin:activation_codes"),
+                    icon_name="key",
+                ),
+            ]
+        return buttons
+
+
+class PersonViewSet(ModelViewSet):
+    model = User
+    icon = "user"
+    menu_label = _("人员")
+    menu_order = 120
+    index_view_class = PersonIndexView
+    filterset_class = PersonFilterSet
+    search_fields = ["username", "full_name"]
+    list_per_page = 50
+    copy_view_enabled = False
+    list_display = [
+        TitleColumn("username", label=_("用户名"), url_name="units_person:edit"),
+        Column("full_name", label=_("姓名")),
+        Column("unit", label=_("所属单元")),
+        Column("role", label=_("角色"), accessor="get_role_display"),
+        Column(
+            "activated",
+            label=_("已激活"),
+            accessor=lambda p: _("是") if p.has_usable_password() else _("否"),
+        ),
+    ]
+
+    def get_form_class(self, for_update=False):
+        return PersonForm
+
+
+class UnitsViewSetGroup(ModelViewSetGroup):
+    menu_label = _("清廉单元")
+    menu_icon = "site"
+    menu_order = 250
+    items = (
+        UnitViewSet("units_unit"),
+        UnitKindViewSet("units_kind"),
+        PersonViewSet("units_person"),
+    )
