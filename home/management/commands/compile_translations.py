@@ -1,11 +1,19 @@
-"""Compile every .po file under LOCALE_PATHS to .mo with polib (pure Python), so set-up
-needs no GNU gettext on the machine."""
+"""Compile the project's .po files (LOCALE_PATHS and each local app's locale/) to .mo with
+polib (pure Python), so set-up needs no GNU gettext on the machine."""
 
 from pathlib import Path
 
 import polib
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+
+def _locale_dirs() -> list[Path]:
+    dirs = [Path(p) for p in settings.LOCALE_PATHS]
+    for label in settings.LOCAL_APPS:
+        dirs.append(Path(apps.get_app_config(label).path) / "locale")
+    return [d for d in dirs if d.is_dir()]
 
 
 class Command(BaseCommand):
@@ -13,8 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = 0
-        for base in settings.LOCALE_PATHS:
-            for po_path in Path(base).rglob("*.po"):
+        for base in _locale_dirs():
+            for po_path in base.rglob("*.po"):
                 po = polib.pofile(str(po_path))
                 po.save_as_mofile(str(po_path.with_suffix(".mo")))
                 count += 1
