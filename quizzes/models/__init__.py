@@ -1,0 +1,29 @@
+"""Question bank (snippets), quiz pages, and attempts that keep what was asked."""
+
+from .attempts import Attempt, AttemptChoice, AttemptItem, AttemptState
+from .pages import QuizIndexPage, QuizPage, QuizQuestion, SelectionMode
+from .questions import (
+    Difficulty,
+    Option,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    QuestionTag,
+)
+
+__all__ = [
+    "Attempt",
+    "AttemptChoice",
+    "AttemptItem",
+    "AttemptState",
+    "Difficulty",
+    "Option",
+    "Question",
+    "QuestionKind",
+    "QuestionStatus",
+    "QuestionTag",
+    "QuizIndexPage",
+    "QuizPage",
+    "QuizQuestion",
+    "SelectionMode",
+]
