@@ -38,7 +38,7 @@ def units_with_subtree_headcount(*, queryset: QuerySet[Unit] | None = None) -> Q
 
 def unit_parent_codes(*, queryset: QuerySet[Unit]) -> dict[int, str | None]:
     """Parent code for each unit in `queryset`, found from paths in one extra query."""
-    units = list(queryset.only("id", "path", "depth"))
+    units = list(queryset.select_related(None).only("id", "path", "depth"))
     parent_paths = {u.path[: -Unit.steplen] for u in units if u.depth > 1}
     codes = dict(Unit.objects.filter(path__in=parent_paths).values_list("path", "code"))
     return {u.id: codes.get(u.path[: -Unit.steplen]) if u.depth > 1 else None for u in units}

@@ -25,8 +25,11 @@ from .selectors import units_with_subtree_headcount
 INDENT = "\u3000"  # a full-width space per tree level reads as indentation in Chinese text
 
 
-def _unit_choices():
-    return Unit.objects.order_by("path")
+def _unit_choices(request=None):
+    # Filter choices are scoped too: a unit manager must not learn other units' names.
+    if request is None:
+        return Unit.objects.none()
+    return permissions.units_visible_to(request.user).order_by("path")
 
 
 class UnitFilterSet(WagtailFilterSet):
