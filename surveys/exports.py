@@ -1,0 +1,92 @@
+"""Scorecard exports: JSON (the report shape of METRICS.md), csv and xlsx.
+
+Cells go through tabular.exporting, which neutralises text that Excel could run as a
+formula; unit and question texts are typed by users, so this matters.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from tabular.exporting import rows_to_csv, rows_to_xlsx
+
+from .models import Campaign
+from .selectors import (
+    ITEM_FIELDS,
+    KIND_FIELDS,
+    UNIT_FIELDS,
+    distributions,
+    scorecard_for,
+)
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def report_json(report: dict) -> bytes:
+    return json.dumps(report, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder).encode()
+
+
+def report_csv(report: dict, *, by: str = "unit") -> bytes:
+    names = KIND_FIELDS if by == "kind" else UNIT_FIELDS
+    rows = report["kinds"] if by == "kind" else report["units"]
+    return rows_to_csv(names, ([row.get(n) for n in names] for row in rows))
+
+
+def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
+    campaign = report["campaign"]
+    summary = [[key, value] for key, value in campaign.items()]
+    if report["units"]:
+        root = report["units"][0]
+        summary += [[f"{root['unit_code']}.{n}", root.get(n)] for n in UNIT_FIELDS[4:]]
+    question_rows = [
+        [q["code"], q["kind"], q["text"], q["answered"], o["code"], o["label"], o["is_correct"], o["count"], o["share"]]
+        for q in questions
+        for o in q["options"]
+    ]
+    return rows_to_xlsx(
+        [
+            ("summary", ["field", "value"], summary),
+            ("units", UNIT_FIELDS, [[r.get(n) for n in UNIT_FIELDS] for r in report["units"]]),
+            ("kinds", KIND_FIELDS, [[r.get(n) for n in KIND_FIELDS] for r in report["kinds"]]),
+            ("items", ITEM_FIELDS, [[r.get(n) for n in ITEM_FIELDS] for r in report["items"]]),
+            (
+                "questions",
+                [
+                    "question_code",
+                    "kind",
+                    "text",
+                    "answered",
+                    "option_code",
+                    "option_label",
+                    "is_correct",
+                    "count",
+                    "share",
+                ],
+                question_rows,
+            ),
+        ]
+    )
+
+
+def campaign_export(
+    *, campaign: Campaign, file_format: str, by: str = "unit", scope_paths=None
+) -> bytes:
+    report = scorecard_for(campaign=campaign, scope_paths=scope_paths)
+    if file_format == "json":
+        return report_json(report)
+    if file_format == "csv":
+        return report_csv(report, by=by)
+    root = None
+    if scope_paths:
+        from units.models import Unit
+
+        root = Unit.objects.filter(path=scope_paths[0]).first()
+    # Per-question counts are exported without free text (privacy: METRICS.md).
+    questions = distributions(campaign=campaign, root=root, with_text=False)
+    return report_xlsx(report, questions=questions)

@@ -1,0 +1,545 @@
+"""Reads: scorecards, items, trends and distributions, aggregated in SQL (METRICS.md).
+
+A scorecard costs a fixed number of queries whatever the number of units: one for the
+campaign's units, one for every unit's own totals, one for the recognition items. Subtree
+rollups then add those per-unit sums along the tree paths (Σ participants / Σ headcount,
+never an average of rates).
+
+Recognition needs three levels of aggregation (answer rows → one verdict per respondent
+and item → one count per respondent → one count per unit), which the ORM cannot nest, so
+the per-unit totals are one SQL statement with common table expressions, written in the
+SQL that SQLite and PostgreSQL share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from units.models import Unit
+
+from . import scoring
+from .models import (
+    Answer,
+    Campaign,
+    CampaignState,
+    CampaignUnit,
+    Option,
+    Question,
+    QuestionKind,
+    Response,
+)
+
+UNIT_FIELDS = [
+    "unit_code",
+    "unit_name",
+    "unit_kind",
+    "parent_code",
+    "headcount",
+    "participants",
+    "participation_rate",
+    "participation_status",
+    "participation_gap",
+    "respondents",
+    "recognising",
+    "recognition_rate",
+    "recognition_ci_low",
+    "recognition_ci_high",
+    "recognition_status",
+    "recognition_gap",
+    "satisfaction_rate",
+    "satisfaction_ci_low",
+    "satisfaction_ci_high",
+    "satisfaction_index",
+    "satisfaction_status",
+]
+KIND_FIELDS = ["unit_kind"] + UNIT_FIELDS[4:]
+ITEM_FIELDS = ["code", "text", "answered", "correct", "rate"]
+
+
+@dataclass
+class Totals:
+    """Additive counts of one unit (own responses), or summed over a subtree or kind."""
+
+    respondents: int = 0
+    recognising: int = 0
+    satisfaction_respondents: int = 0
+    satisfaction_answers: int = 0
+    satisfaction_positive: int = 0
+    satisfaction_points: int = 0
+
+    def add(self, other: Totals) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "answer": Answer._meta.db_table,
+        "option": Option._meta.db_table,
+        "question": Question._meta.db_table,
+        "response": Response._meta.db_table,
+        "unit": Unit._meta.db_table,
+    }
+
+
+# Per (response, recognition item): how many chosen options are correct, how many were
+# chosen. The item is correct only when exactly the correct set was chosen.
+_ITEM_VERDICTS = """
+correct_sets AS (
+    SELECT o.question_id, COUNT(*) AS k
+    FROM {option} o JOIN {question} q ON q.id = o.question_id
+    WHERE q.survey_id = %s AND q.kind = %s AND o.is_correct = %s
+    GROUP BY o.question_id
+),
+verdicts AS (
+    SELECT a.response_id, a.question_id,
+           CASE WHEN SUM(CASE WHEN o.is_correct = %s THEN 1 ELSE 0 END) = cs.k
+                 AND COUNT(*) = cs.k THEN 1 ELSE 0 END AS correct
+    FROM {answer} a
+    JOIN {option} o ON o.id = a.option_id
+    JOIN correct_sets cs ON cs.question_id = a.question_id
+    WHERE a.campaign_id = %s
+    GROUP BY a.response_id, a.question_id, cs.k
+)
+"""
+
+# Only table names (from model metadata) are formatted in; every value is a parameter.
+_UNIT_TOTALS = (
+    "WITH "  # noqa: S608
+    + _ITEM_VERDICTS
+    + """,
+per_respondent AS (
+    SELECT response_id, SUM(correct) AS correct_items FROM verdicts GROUP BY response_id
+),
+satisfaction AS (
+    SELECT a.response_id,
+           COUNT(*) AS answers,
+           SUM(CASE WHEN o.value >= 4 THEN 1 ELSE 0 END) AS positive,
+           SUM((o.value - 1) * 25) AS points
+    FROM {answer} a
+    JOIN {option} o ON o.id = a.option_id
+    JOIN {question} q ON q.id = a.question_id
+    WHERE a.campaign_id = %s AND q.kind = %s AND o.value BETWEEN 1 AND 5
+    GROUP BY a.response_id
+)
+SELECT r.unit_id,
+       COUNT(*) AS respondents,
+       SUM(CASE WHEN COALESCE(pr.correct_items, 0) >= %s THEN 1 ELSE 0 END) AS recognising,
+       COUNT(s.response_id) AS satisfaction_respondents,
+       COALESCE(SUM(s.answers), 0),
+       COALESCE(SUM(s.positive), 0),
+       COALESCE(SUM(s.points), 0)
+FROM {response} r
+LEFT JOIN per_respondent pr ON pr.response_id = r.id
+LEFT JOIN satisfaction s ON s.response_id = r.id
+WHERE r.campaign_id = %s AND r.completed_at IS NOT NULL
+GROUP BY r.unit_id
+"""
+)
+
+_ITEMS = (
+    "WITH "  # noqa: S608
+    + _ITEM_VERDICTS
+    + """
+SELECT v.question_id, COUNT(*) AS answered, SUM(v.correct) AS correct
+FROM verdicts v
+JOIN {response} r ON r.id = v.response_id
+JOIN {unit} u ON u.id = r.unit_id
+WHERE r.completed_at IS NOT NULL AND u.path LIKE %s
+GROUP BY v.question_id
+"""
+)
+
+
+def recognition_items(*, campaign: Campaign) -> QuerySet[Question]:
+    """Recognition questions that have a correct answer (only those can be scored)."""
+    return (
+        Question.objects.filter(survey_id=campaign.survey_id, kind=QuestionKind.RECOGNITION)
+        .filter(options__is_correct=True)
+        .distinct()
+        .order_by("sort_order", "id")
+    )
+
+
+def _verdict_params(campaign: Campaign) -> list:
+    return [campaign.survey_id, QuestionKind.RECOGNITION, True, True, campaign.pk]
+
+
+def unit_totals(*, campaign: Campaign, item_count: int) -> dict[int, Totals]:
+    """Every unit's own totals (responses attributed to that unit itself), one query."""
+    need = scoring.required_correct(campaign.recognition_threshold, item_count)
+    params = _verdict_params(campaign) + [
+        campaign.pk,
+        QuestionKind.SATISFACTION,
+        need,
+        campaign.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_UNIT_TOTALS.format(**_tables()), params)
+        rows = cursor.fetchall()
+    return {row[0]: Totals(*(int(v) for v in row[1:])) for row in rows}
+
+
+def item_rates(
+    *, campaign: Campaign, root: Unit | None = None, items: list[Question] | None = None
+) -> list[dict]:
+    """Each recognition item's rate (correct / answered) over `root`'s subtree."""
+    if items is None:
+        items = list(recognition_items(campaign=campaign))
+    prefix = (root or campaign.root_unit).path + "%"
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEMS.format(**_tables()), _verdict_params(campaign) + [prefix])
+        counts = {qid: (int(n), int(c)) for qid, n, c in cursor.fetchall()}
+    rows = []
+    for question in items:
+        answered, correct = counts.get(question.pk, (0, 0))
+        rows.append(
+            {
+                "code": question.code,
+                "text": question.text,
+                "answered": answered,
+                "correct": correct,
+                "rate": scoring.ratio(correct, answered),
+            }
+        )
+    return rows
+
+
+def metrics_row(
+    *, totals: Totals, headcount: int, campaign: Campaign, item_count: int
+) -> dict:
+    """The METRICS.md figures for one unit, subtree or kind from its summed counts."""
+    participants = totals.respondents
+    respondents = totals.respondents
+    row: dict = {
+        "headcount": headcount,
+        "participants": participants,
+        "participation_rate": scoring.ratio(participants, headcount),
+        "participation_status": scoring.participation_status(
+            participants, headcount, campaign.participation_target
+        ),
+        "participation_gap": scoring.participation_gap(
+            participants, headcount, campaign.participation_target
+        ),
+        "respondents": respondents,
+    }
+    if item_count:
+        rate = scoring.ratio(totals.recognising, respondents)
+        low, high = scoring.wilson(rate, respondents)
+        row |= {
+            "recognising": totals.recognising,
+            "recognition_rate": rate,
+            "recognition_ci_low": low,
+            "recognition_ci_high": high,
+            "recognition_status": scoring.sample_status(
+                low, high, respondents, campaign.recognition_target
+            ),
+            "recognition_gap": scoring.recognition_gap(
+                totals.recognising, respondents, campaign.recognition_target
+            ),
+        }
+    else:
+        row |= dict.fromkeys(
+            [
+                "recognising",
+                "recognition_rate",
+                "recognition_ci_low",
+                "recognition_ci_high",
+                "recognition_status",
+                "recognition_gap",
+            ]
+        )
+    n = totals.satisfaction_respondents
+    rate = scoring.ratio(totals.satisfaction_positive, totals.satisfaction_answers)
+    low, high = scoring.wilson(rate, n)
+    row |= {
+        "satisfaction_rate": rate,
+        "satisfaction_ci_low": low,
+        "satisfaction_ci_high": high,
+        "satisfaction_index": scoring.ratio(
+            totals.satisfaction_points, totals.satisfaction_answers
+        ),
+        "satisfaction_status": scoring.sample_status(
+            low, high, n, campaign.satisfaction_target
+        ),
+    }
+    return row
+
+
+def campaign_units(*, campaign: Campaign) -> list[CampaignUnit]:
+    return list(
+        CampaignUnit.objects.filter(campaign=campaign)
+        .select_related("unit__kind")
+        .order_by("unit__path")
+    )
+
+
+def campaign_summary(*, campaign: Campaign) -> dict:
+    return {
+        "id": campaign.pk,
+        "title": campaign.title,
+        "description": campaign.description,
+        "survey_id": campaign.survey_id,
+        "root_unit_code": campaign.root_unit.code,
+        "mode": campaign.mode,
+        "state": campaign.state,
+        "starts_on": campaign.starts_on.isoformat() if campaign.starts_on else None,
+        "ends_on": campaign.ends_on.isoformat() if campaign.ends_on else None,
+        "opened_at": campaign.opened_at.isoformat() if campaign.opened_at else None,
+        "closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
+        "participation_target": float(campaign.participation_target),
+        "recognition_target": float(campaign.recognition_target),
+        "satisfaction_target": float(campaign.satisfaction_target),
+        "recognition_threshold": float(campaign.recognition_threshold),
+    }
+
+
+def _in_scope(path: str, scope: list[str] | None) -> bool:
+    return scope is None or any(path.startswith(p) for p in scope)
+
+
+def scorecard_compute(
+    *, campaign: Campaign, scope_paths: list[str] | None = None
+) -> dict:
+    """The live scorecard: `{"campaign", "units", "kinds", "items"}` (METRICS.md names).
+
+    `scope_paths` limits rows to those subtrees (a unit manager's view); subtree rows still
+    roll up the whole subtree under each visible unit.
+    """
+    items = list(recognition_items(campaign=campaign))
+    item_count = len(items)
+    members = campaign_units(campaign=campaign)
+    own = unit_totals(campaign=campaign, item_count=item_count)
+    by_path = {m.unit.path: m for m in members}
+    step = Unit.steplen
+
+    subtree: dict[str, tuple[Totals, int]] = {}
+    for member in members:
+        subtree[member.unit.path] = (Totals(), 0)
+    for member in members:
+        totals = own.get(member.unit_id, Totals())
+        path = member.unit.path
+        # Add this unit's own counts to itself and to every ancestor in the campaign.
+        for end in range(len(path), 0, -step):
+            ancestor = path[:end]
+            if ancestor in subtree:
+                acc, heads = subtree[ancestor]
+                acc.add(totals)
+                subtree[ancestor] = (acc, heads + member.headcount)
+
+    unit_rows, kind_totals = [], {}
+    for member in members:
+        path = member.unit.path
+        if not _in_scope(path, scope_paths):
+            continue
+        parent = by_path.get(path[:-step])
+        acc, heads = subtree[path]
+        unit_rows.append(
+            {
+                "unit_code": member.unit.code,
+                "unit_name": member.unit.name,
+                "unit_kind": member.unit.kind.name,
+                "parent_code": parent.unit.code if parent else None,
+            }
+            | metrics_row(totals=acc, headcount=heads, campaign=campaign, item_count=item_count)
+        )
+        kind = member.unit.kind
+        kt, kh = kind_totals.get(kind, (Totals(), 0))
+        kt.add(own.get(member.unit_id, Totals()))
+        kind_totals[kind] = (kt, kh + member.headcount)
+
+    kind_rows = [
+        {"unit_kind": kind.name}
+        | metrics_row(totals=t, headcount=h, campaign=campaign, item_count=item_count)
+        for kind, (t, h) in sorted(
+            kind_totals.items(), key=lambda kv: (kv[0].sort_order, kv[0].name)
+        )
+    ]
+    roots = None
+    if scope_paths is not None:
+        roots = [by_path[p].unit for p in scope_paths if p in by_path]
+    item_rows = (
+        item_rates(campaign=campaign, root=roots[0] if roots else None, items=items)
+        if (roots is None or roots)
+        else []
+    )
+    return {
+        "campaign": campaign_summary(campaign=campaign),
+        "units": unit_rows,
+        "kinds": kind_rows,
+        "items": item_rows,
+    }
+
+
+def scorecard_for(*, campaign: Campaign, scope_paths: list[str] | None = None) -> dict:
+    """The scorecard as users see it: frozen at closing, live while open."""
+    if campaign.state == CampaignState.CLOSED and campaign.frozen_scorecard:
+        frozen = campaign.frozen_scorecard
+        if scope_paths is None:
+            return frozen
+        visible = {
+            m.unit.code
+            for m in campaign_units(campaign=campaign)
+            if _in_scope(m.unit.path, scope_paths)
+        }
+        return frozen | {"units": [r for r in frozen["units"] if r["unit_code"] in visible]}
+    return scorecard_compute(campaign=campaign, scope_paths=scope_paths)
+
+
+def scope_paths_for(*, user, campaign: Campaign) -> list[str] | None:
+    """None = everything; otherwise the subtree paths the user may read in this campaign."""
+    from units.permissions import Role, role_of
+
+    role = role_of(user)
+    if role in (Role.ADMINISTRATOR, Role.CAMPAIGN_MANAGER):
+        return None
+    if role == Role.UNIT_MANAGER and user.scope_unit is not None:
+        scope = user.scope_unit.path
+        root = campaign.root_unit.path
+        if scope.startswith(root):
+            return [scope]
+        if root.startswith(scope):
+            return [root]
+    return []
+
+
+def trend(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
+    """Completed responses per local day in `root`'s subtree, with the running total."""
+    root = root or campaign.root_unit
+    headcount = sum(
+        m.headcount
+        for m in CampaignUnit.objects.filter(
+            campaign=campaign, unit__path__startswith=root.path
+        ).only("headcount")
+    )
+    days = (
+        Response.objects.filter(
+            campaign=campaign,
+            completed_at__isnull=False,
+            unit__path__startswith=root.path,
+        )
+        .annotate(day=TruncDate("completed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    rows, running = [], 0
+    for day in days:
+        running += day["n"]
+        rows.append(
+            {
+                "date": day["day"].isoformat() if isinstance(day["day"], date) else str(day["day"]),
+                "participants": day["n"],
+                "cumulative": running,
+                "participation_rate": scoring.ratio(running, headcount),
+            }
+        )
+    return rows
+
+
+def distributions(*, campaign: Campaign, root: Unit | None = None, with_text: bool = True) -> list[dict]:
+    """Per question in `root`'s subtree: option counts, text answers, number summaries."""
+    root = root or campaign.root_unit
+    completed = Q(
+        response__completed_at__isnull=False,
+        response__unit__path__startswith=root.path,
+    )
+    option_counts = dict(
+        Answer.objects.filter(completed, campaign=campaign, option__isnull=False)
+        .values("option_id")
+        .annotate(n=Count("id"))
+        .values_list("option_id", "n")
+    )
+    answered = dict(
+        Answer.objects.filter(completed, campaign=campaign)
+        .values("question_id")
+        .annotate(n=Count("response_id", distinct=True))
+        .values_list("question_id", "n")
+    )
+    texts: dict[int, list[str]] = {}
+    if with_text:
+        for question_id, text in (
+            Answer.objects.filter(completed, campaign=campaign)
+            .exclude(text="")
+            .order_by("-response__completed_at")
+            .values_list("question_id", "text")[:2000]
+        ):
+            texts.setdefault(question_id, []).append(text)
+    questions = (
+        Question.objects.filter(survey_id=campaign.survey_id)
+        .prefetch_related("options")
+        .order_by("sort_order", "id")
+    )
+    result = []
+    for question in questions:
+        n = answered.get(question.pk, 0)
+        result.append(
+            {
+                "code": question.code,
+                "kind": question.kind,
+                "text": question.text,
+                "answered": n,
+                "options": [
+                    {
+                        "code": o.code,
+                        "label": o.label,
+                        "is_correct": o.is_correct,
+                        "count": option_counts.get(o.pk, 0),
+                        "share": scoring.ratio(option_counts.get(o.pk, 0), n),
+                    }
+                    for o in question.options.all()
+                ],
+                "texts": texts.get(question.pk, [])[:200],
+            }
+        )
+    return result
+
+
+def campaigns_open_for(*, user) -> QuerySet[Campaign]:
+    """Identified campaigns open now whose tree includes the user's unit."""
+    if not (user.is_authenticated and user.unit_id):
+        return Campaign.objects.none()
+    today = timezone.localdate()
+    return (
+        Campaign.objects.filter(
+            state=CampaignState.OPEN,
+            campaign_units__unit_id=user.unit_id,
+        )
+        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .select_related("survey")
+        .order_by("-opened_at")
+    )
+
+
+def campaigns_visible_to(*, user) -> QuerySet[Campaign]:
+    """Campaigns whose scorecard the user may open (their tree overlaps the user's scope)."""
+    from units.permissions import Role, role_of
+
+    campaigns = Campaign.objects.select_related("survey", "root_unit").exclude(
+        state=CampaignState.DRAFT
+    )
+    role = role_of(user)
+    if role in (Role.ADMINISTRATOR, Role.CAMPAIGN_MANAGER):
+        return Campaign.objects.select_related("survey", "root_unit")
+    if role == Role.UNIT_MANAGER and user.scope_unit is not None:
+        scope = user.scope_unit
+        return campaigns.filter(
+            Q(campaign_units__unit=scope) | Q(root_unit__path__startswith=scope.path)
+        ).distinct()
+    return Campaign.objects.none()
+
+
+def survey_questions(*, survey_id: int) -> list[Question]:
+    return list(
+        Question.objects.filter(survey_id=survey_id)
+        .select_related("section")
+        .prefetch_related("options")
+        .order_by("sort_order", "id")
+    )

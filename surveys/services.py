@@ -1,0 +1,443 @@
+"""Writes: surveys, campaigns (open, close), invitation codes, responses, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from units.models import Unit
+
+from . import live
+from .models import (
+    SATISFACTION_SCALE,
+    Answer,
+    ApiToken,
+    Campaign,
+    CampaignMode,
+    CampaignState,
+    CampaignUnit,
+    InvitationCode,
+    Option,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseSource,
+    Section,
+    Survey,
+)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+class SubmissionError(Exception):
+    """A response that cannot be stored (closed campaign, spent code, …)."""
+
+
+# --- surveys --------------------------------------------------------------------------
+
+
+def question_options_ensure(*, question: Question) -> None:
+    """Satisfaction questions always carry the built-in six-level scale."""
+    if question.kind != QuestionKind.SATISFACTION:
+        return
+    existing = {o.code: o for o in question.options.all()}
+    for order, (code, label, value) in enumerate(SATISFACTION_SCALE):
+        option = existing.get(code)
+        if option is None:
+            Option.objects.create(
+                question=question, code=code, label=str(label), value=value, sort_order=order
+            )
+        elif option.value != value:
+            option.value = value
+            option.save(update_fields=["value"])
+    Option.objects.filter(question=question).exclude(
+        code__in=[c for c, _label, _v in SATISFACTION_SCALE]
+    ).delete()
+
+
+@dataclass
+class QuestionSpec:
+    code: str
+    kind: str
+    text: str
+    options: list[tuple[str, str]]
+    correct: set[str]
+    required: bool
+    section: str = ""
+
+
+@transaction.atomic
+def survey_create(*, title: str, description: str = "", questions: Iterable[QuestionSpec]) -> Survey:
+    survey = Survey.objects.create(title=title, description=description)
+    sections: dict[str, object] = {}
+    for order, spec in enumerate(questions):
+        section = None
+        if spec.section:
+            if spec.section not in sections:
+                sections[spec.section] = Section.objects.create(
+                    survey=survey, title=spec.section, sort_order=len(sections)
+                )
+            section = sections[spec.section]
+        question = Question.objects.create(
+            survey=survey,
+            section=section,
+            code=spec.code,
+            kind=spec.kind,
+            text=spec.text,
+            required=spec.required,
+            sort_order=order,
+        )
+        if spec.kind == QuestionKind.SATISFACTION:
+            question_options_ensure(question=question)
+        else:
+            Option.objects.bulk_create(
+                Option(
+                    question=question,
+                    code=code,
+                    label=label,
+                    is_correct=code in spec.correct,
+                    sort_order=i,
+                )
+                for i, (code, label) in enumerate(spec.options)
+            )
+    return survey
+
+
+# --- campaigns ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    survey: Survey,
+    title: str,
+    root_unit: Unit,
+    mode: str = CampaignMode.ANONYMOUS,
+    description: str = "",
+    target: Decimal | None = None,
+    starts_on=None,
+    ends_on=None,
+) -> Campaign:
+    campaign = Campaign(
+        survey=survey,
+        title=title,
+        description=description,
+        root_unit=root_unit,
+        mode=mode,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    if target is not None:
+        campaign.participation_target = target
+        campaign.recognition_target = target
+        campaign.satisfaction_target = target
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_open(*, campaign: Campaign) -> Campaign:
+    """Snapshot every subtree unit's headcount and give it a link token, then open."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state != CampaignState.DRAFT:
+        raise ValidationError(_("只有草稿状态的测评活动可以开始。"))
+    units = Unit.objects.filter(path__startswith=campaign.root_unit.path).only(
+        "id", "headcount"
+    )
+    CampaignUnit.objects.bulk_create(
+        CampaignUnit(
+            campaign=campaign,
+            unit=unit,
+            headcount=unit.headcount,
+            token=secrets.token_urlsafe(16),
+        )
+        for unit in units
+    )
+    campaign.state = CampaignState.OPEN
+    campaign.opened_at = timezone.now()
+    campaign.save(update_fields=["state", "opened_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign) -> Campaign:
+    """Stop answering and store the scorecard as it stands, so history cannot drift."""
+    from .selectors import scorecard_compute
+
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state != CampaignState.OPEN:
+        raise ValidationError(_("只有进行中的测评活动可以结束。"))
+    campaign.frozen_scorecard = scorecard_compute(campaign=campaign)
+    campaign.state = CampaignState.CLOSED
+    campaign.closed_at = timezone.now()
+    campaign.frozen_scorecard["campaign"]["state"] = campaign.state
+    campaign.frozen_scorecard["campaign"]["closed_at"] = campaign.closed_at.isoformat()
+    campaign.save(update_fields=["frozen_scorecard", "state", "closed_at"])
+    return campaign
+
+
+def campaign_accepts_answers(*, campaign: Campaign) -> bool:
+    today = timezone.localdate()
+    return (
+        campaign.state == CampaignState.OPEN
+        and (campaign.starts_on is None or campaign.starts_on <= today)
+        and (campaign.ends_on is None or campaign.ends_on >= today)
+    )
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@transaction.atomic
+def invitation_codes_issue(*, campaign: Campaign, unit: Unit, count: int) -> list[str]:
+    """New one-time codes for `unit`. The plain codes are returned once (for printing);
+    only their hashes are stored."""
+    if not CampaignUnit.objects.filter(campaign=campaign, unit=unit).exists():
+        raise ValidationError(_("该单元不在本测评活动范围内。"))
+    codes = set()
+    while len(codes) < count:
+        codes.add(_new_code())
+    InvitationCode.objects.bulk_create(
+        InvitationCode(campaign=campaign, unit=unit, code_hash=InvitationCode.hash_code(c))
+        for c in codes
+    )
+    return sorted(codes)
+
+
+def invitation_code_check(*, campaign: Campaign, code: str) -> Unit | None:
+    """The unit of an unspent code of this campaign, or None."""
+    found = (
+        InvitationCode.objects.filter(
+            campaign=campaign, code_hash=InvitationCode.hash_code(code), spent=False
+        )
+        .select_related("unit")
+        .first()
+    )
+    return found.unit if found else None
+
+
+# --- answers and responses --------------------------------------------------------------
+
+
+@dataclass
+class CleanAnswer:
+    question: Question
+    option: Option | None = None
+    text: str = ""
+    number: Decimal | None = None
+
+
+def _match_option(question: Question, value: str) -> Option | None:
+    value = value.strip()
+    for option in question.options.all():
+        if option.code.upper() == value.upper() or option.label == value:
+            return option
+    return None
+
+
+def answers_parse(
+    *, questions: Iterable[Question], values: dict[str, list[str]], complete: bool = True
+) -> tuple[list[CleanAnswer], dict[str, str]]:
+    """Turn raw values (question code → strings: option codes or labels, or one text/number)
+    into answers, with an error message per question code. `complete` checks required
+    questions (a draft may be incomplete)."""
+    answers: list[CleanAnswer] = []
+    errors: dict[str, str] = {}
+    for question in questions:
+        raw = [v.strip() for v in values.get(question.code, []) if v and v.strip()]
+        if not raw:
+            if complete and question.required:
+                errors[question.code] = _("此题必答。")
+            continue
+        if question.has_options:
+            if question.kind in (QuestionKind.SINGLE, QuestionKind.SATISFACTION) and len(raw) > 1:
+                errors[question.code] = _("此题只能选一项。")
+                continue
+            chosen, bad = [], []
+            for value in raw:
+                option = _match_option(question, value)
+                (bad if option is None else chosen).append(option or value)
+            if bad:
+                errors[question.code] = _("没有这个选项：%(values)s（可选：%(choices)s）。") % {
+                    "values": "、".join(bad),
+                    "choices": "、".join(f"{o.code} {o.label}" for o in question.options.all()),
+                }
+                continue
+            if len({o.pk for o in chosen}) != len(chosen):
+                errors[question.code] = _("同一选项选了两次。")
+                continue
+            if question.kind == QuestionKind.RECOGNITION and len(chosen) > 1:
+                correct = sum(1 for o in question.options.all() if o.is_correct)
+                if correct <= 1:
+                    errors[question.code] = _("此题只能选一项。")
+                    continue
+            answers += [CleanAnswer(question=question, option=o) for o in chosen]
+        elif question.kind == QuestionKind.NUMBER:
+            try:
+                number = Decimal(raw[0].replace(",", ""))
+            except InvalidOperation:
+                errors[question.code] = _("请输入数字。")
+                continue
+            if not number.is_finite() or abs(number) >= Decimal("1e10"):
+                errors[question.code] = _("请输入合理范围内的数字。")
+                continue
+            answers.append(CleanAnswer(question=question, number=number))
+        else:
+            answers.append(CleanAnswer(question=question, text=raw[0][:4000]))
+    return answers, errors
+
+
+def _answer_rows(response: Response, answers: Iterable[CleanAnswer]) -> list[Answer]:
+    return [
+        Answer(
+            response=response,
+            campaign_id=response.campaign_id,
+            question=a.question,
+            option=a.option,
+            text=a.text,
+            number=a.number,
+        )
+        for a in answers
+    ]
+
+
+def response_submit(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    answers: list[CleanAnswer],
+    idempotency_key: uuid.UUID,
+    user=None,
+    code: str = "",
+) -> tuple[Response, bool]:
+    """Store one completed response; returns (response, created).
+
+    Replaying the same idempotency key, or a person answering twice in an identified
+    campaign, returns the stored response instead of adding one. In codes mode the code is
+    spent in the same transaction; nothing links the response to it.
+    """
+    if not campaign_accepts_answers(campaign=campaign):
+        raise SubmissionError(_("本测评活动当前不接受答卷。"))
+    existing = Response.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            if campaign.mode == CampaignMode.CODES:
+                spent = InvitationCode.objects.filter(
+                    campaign=campaign,
+                    code_hash=InvitationCode.hash_code(code),
+                    unit=unit,
+                    spent=False,
+                ).update(spent=True)
+                if spent != 1:
+                    raise SubmissionError(_("邀请码无效或已使用。"))
+            response = None
+            if campaign.mode == CampaignMode.IDENTIFIED:
+                response = (
+                    Response.objects.select_for_update()
+                    .filter(campaign=campaign, user=user)
+                    .first()
+                )
+                if response is not None and response.completed_at is not None:
+                    return response, False
+            if response is None:
+                response = Response.objects.create(
+                    campaign=campaign,
+                    unit=unit,
+                    user=user if campaign.mode == CampaignMode.IDENTIFIED else None,
+                    idempotency_key=idempotency_key,
+                )
+            else:
+                response.answers.all().delete()
+                response.idempotency_key = idempotency_key
+            response.completed_at = timezone.now()
+            response.save()
+            Answer.objects.bulk_create(_answer_rows(response, answers))
+            live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit.pk)
+    except IntegrityError:
+        # A concurrent replay of the same key (or same person) won the race.
+        existing = Response.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None and user is not None:
+            existing = Response.objects.filter(campaign=campaign, user=user).first()
+        if existing is None:
+            raise
+        return existing, False
+    return response, True
+
+
+@transaction.atomic
+def response_save_draft(
+    *, campaign: Campaign, user, unit: Unit, answers: list[CleanAnswer]
+) -> Response:
+    """Identified mode only: keep unfinished answers so the person can resume later."""
+    if campaign.mode != CampaignMode.IDENTIFIED or user is None:
+        raise SubmissionError(_("只有实名测评可以保存草稿。"))
+    if not campaign_accepts_answers(campaign=campaign):
+        raise SubmissionError(_("本测评活动当前不接受答卷。"))
+    response, _created = Response.objects.select_for_update().get_or_create(
+        campaign=campaign, user=user, defaults={"unit": unit}
+    )
+    if response.completed_at is not None:
+        raise SubmissionError(_("您已提交过本问卷。"))
+    response.answers.all().delete()
+    Answer.objects.bulk_create(_answer_rows(response, answers))
+    return response
+
+
+def responses_import(
+    *, campaign: Campaign, rows: Iterable[tuple[Unit, list[CleanAnswer]]]
+) -> int:
+    """Paper questionnaires: each row becomes one completed response (caller holds the
+    transaction). Bulk inserts keep a thousand-row file quick."""
+    now = timezone.now()
+    rows = list(rows)
+    responses = Response.objects.bulk_create(
+        Response(
+            campaign=campaign,
+            unit=unit,
+            source=ResponseSource.PAPER,
+            started_at=now,
+            completed_at=now,
+        )
+        for unit, _answers in rows
+    )
+    Answer.objects.bulk_create(
+        [
+            answer
+            for response, (_unit, answers) in zip(responses, rows, strict=True)
+            for answer in _answer_rows(response, answers)
+        ],
+        batch_size=2000,
+    )
+    for unit_id in {unit.pk for unit, _answers in rows}:
+        live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit_id)
+    return len(responses)
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+def api_token_issue(*, user, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; the key is returned once and only its hash is kept."""
+    key = f"qlxt_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[:8], key_hash=ApiToken.hash_key(key)
+    )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
