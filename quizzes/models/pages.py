@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -46,7 +47,7 @@ class QuizIndexPage(Page):
         return context
 
 
-class QuizPage(Page):
+class QuizPage(RoutablePageMixin, Page):
     """One quiz: its questions (fixed or drawn), time limit, attempt limit and pass mark."""
 
     intro = RichTextField(
@@ -126,6 +127,37 @@ class QuizPage(Page):
 
     class Meta:
         verbose_name = _("测验")
+
+    # Routes stay thin: each hands over to a view in quizzes.views.
+    @path("", name="overview")
+    def overview(self, request):
+        from .. import views
+
+        return views.quiz_overview(request, quiz=self)
+
+    @path("start/", name="start")
+    def start(self, request):
+        from .. import views
+
+        return views.attempt_begin(request, quiz=self)
+
+    @path("attempts/<uuid:attempt_id>/", name="take")
+    def take(self, request, attempt_id):
+        from .. import views
+
+        return views.attempt_take(request, quiz=self, attempt_id=attempt_id)
+
+    @path("attempts/<uuid:attempt_id>/review/", name="review")
+    def review(self, request, attempt_id):
+        from .. import views
+
+        return views.attempt_review(request, quiz=self, attempt_id=attempt_id)
+
+    @path("attempts/<uuid:attempt_id>/certificate.png", name="certificate")
+    def certificate(self, request, attempt_id):
+        from .. import views
+
+        return views.attempt_certificate(request, quiz=self, attempt_id=attempt_id)
 
 
 class QuizQuestion(Orderable):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -154,6 +155,10 @@ class Question(index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def stem_text(self) -> str:
+        return strip_tags(self.stem).strip()
 
     @property
     def rule_citation(self) -> str:

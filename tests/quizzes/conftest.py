@@ -45,9 +45,9 @@ def make_question(
         Option(text=t, is_correct=c, feedback=f, sort_order=i)
         for i, (t, c, f) in enumerate(options)
     ]
+    # Cluster tags are written when the question is saved.
+    question.tags.add(*tags)
     question.save()
-    if tags:
-        question.tags.add(*tags)
     return question
 
 

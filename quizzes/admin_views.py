@@ -1,0 +1,338 @@
+"""Admin pages beyond the snippet listing: import, template, bank export and reports."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tabular.admin_views import PREVIEW_LIMIT, UPLOAD_DIR, ImportView
+from tabular.exporting import rows_to_csv, rows_to_xlsx
+from units.permissions import can_edit_content
+
+from . import reports
+from .imports import OPTION_COLUMNS, TEMPLATE_COLUMNS, questions_import
+from .models import Question, QuizPage
+from .models.questions import OPTION_KEYS
+from .policies import can_view_quiz_reports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMAT_SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "gift": ".gift", "aiken": ".txt"}
+
+
+def _download(data: bytes, stem: str, suffix: str, content_type: str = XLSX):
+    response = HttpResponse(data, content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.{suffix}"'
+    return response
+
+
+class QuestionUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("文件"),
+        help_text=gettext_lazy(
+            "xlsx 或 csv（按模板）、Moodle GIFT（.gift/.txt）或 Aiken（.txt）。"
+        ),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("格式"),
+        choices=[
+            ("", gettext_lazy("按扩展名判断（.txt 视为 Aiken）")),
+            ("xlsx", "xlsx"),
+            ("csv", "csv"),
+            ("gift", "Moodle GIFT"),
+            ("aiken", "Aiken"),
+        ],
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("文件过大。"))
+        suffix = PurePath(upload.name).suffix.lower()
+        file_format = cleaned.get("format") or {
+            ".xlsx": "xlsx",
+            ".csv": "csv",
+            ".gift": "gift",
+            ".txt": "aiken",
+        }.get(suffix)
+        if file_format is None:
+            raise forms.ValidationError(_("无法识别文件格式，请选择格式。"))
+        cleaned["format"] = file_format
+        return cleaned
+
+
+class QuestionImportView(ImportView):
+    """The shared upload → preview → confirm flow, with GIFT and Aiken besides sheets."""
+
+    title = gettext_lazy("导入题目")
+    success_url_name = "quizzes_question:list"
+    columns = [
+        ("编号", gettext_lazy("必填，稳定编号；已存在则更新该题")),
+        ("题型", gettext_lazy("单选、多选、判断；留空时按答案推断")),
+        ("题干", gettext_lazy("必填，情景描述与问题")),
+        (
+            "选项A…选项F",
+            gettext_lazy("至少两个，依次填写不要跳空；判断题可留空（自动为 对、错）"),
+        ),
+        (
+            "答案",
+            gettext_lazy("如 B、AC、A,C、A、C，全角字母亦可；判断题写 对/错 或 √/×"),
+        ),
+        ("解析", gettext_lazy("答题后显示")),
+        (
+            "依据",
+            gettext_lazy(
+                "制度名称和条款，如《中国共产党纪律处分条例》；条款未核实时只写名称"
+            ),
+        ),
+        ("难度", gettext_lazy("易、中、难（留空为中）")),
+        ("标签", gettext_lazy("用逗号或顿号分隔，随机抽题按标签")),
+        ("状态", gettext_lazy("启用、草稿、停用（留空为启用）")),
+        ("反馈A…反馈F", gettext_lazy("可选：选择该项后看到的说明")),
+    ]
+    preview_columns = [
+        ("code", gettext_lazy("编号")),
+        ("kind", gettext_lazy("题型")),
+        ("stem", gettext_lazy("题干")),
+        ("answer", gettext_lazy("答案")),
+    ]
+
+    def has_permission(self, user):
+        return can_edit_content(user)
+
+    def get(self, request):
+        return self.render(request, form=QuestionUploadForm())
+
+    def post(self, request):
+        token = request.POST.get("token", "")
+        if token:
+            return self._confirm(request, token)
+        form = QuestionUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(request, form=form)
+        upload, file_format = form.cleaned_data["file"], form.cleaned_data["format"]
+        data = upload.read()
+        report = questions_import(
+            data=data, filename=upload.name, file_format=file_format, dry_run=True
+        )
+        token = ""
+        if report.ok:
+            token = f"{uuid.uuid4().hex}{FORMAT_SUFFIX[file_format]}"
+            default_storage.save(f"{UPLOAD_DIR}/{token}", ContentFile(data))
+        return self.render(
+            request,
+            form=QuestionUploadForm(),
+            report=report,
+            preview=report.preview[:PREVIEW_LIMIT],
+            preview_truncated=len(report.preview) > PREVIEW_LIMIT,
+            token=token,
+            filename=upload.name,
+        )
+
+    def _confirm(self, request, token):
+        if not token.replace(".", "").isalnum() or token.count(".") != 1:
+            raise PermissionDenied
+        path = f"{UPLOAD_DIR}/{token}"
+        if not default_storage.exists(path):
+            messages.error(request, _("上传的文件已失效，请重新上传。"))
+            return redirect(request.path)
+        with default_storage.open(path, "rb") as handle:
+            data = handle.read()
+        report = questions_import(data=data, filename=token, dry_run=False)
+        default_storage.delete(path)
+        if not report.ok:
+            return self.render(
+                request, form=QuestionUploadForm(), report=report, preview=[]
+            )
+        messages.success(
+            request, _("导入完成：%(summary)s") % {"summary": report.summary()}
+        )
+        return redirect(self.success_url_name)
+
+
+def question_template(request):
+    """The import template: headers plus one example row."""
+    if not can_edit_content(request.user):
+        raise PermissionDenied
+    headers = [h for h, _key, _example in TEMPLATE_COLUMNS]
+    example = [e for _h, _key, e in TEMPLATE_COLUMNS]
+    if request.GET.get("format") == "csv":
+        return _download(
+            rows_to_csv(headers, [example]),
+            "questions-template",
+            "csv",
+            "text/csv; charset=utf-8",
+        )
+    return _download(
+        rows_to_xlsx([(_("题目"), headers, [example])]), "questions-template", "xlsx"
+    )
+
+
+def question_export(request):
+    """The whole bank in the template's layout, so an export can be edited and re-imported."""
+    if not can_edit_content(request.user):
+        raise PermissionDenied
+    headers = [h for h, _key, _example in TEMPLATE_COLUMNS]
+    kind_label = {"single": "单选", "multiple": "多选", "true_false": "判断"}
+    difficulty_label = {1: "易", 2: "中", 3: "难"}
+    status_label = {"active": "启用", "draft": "草稿", "retired": "停用"}
+    rows = []
+    for q in Question.objects.prefetch_related("options", "tags").order_by("code"):
+        options = list(q.options.all())
+        texts = [o.text for o in options] + [""] * (len(OPTION_COLUMNS) - len(options))
+        feedbacks = [o.feedback for o in options] + [""] * (
+            len(OPTION_COLUMNS) - len(options)
+        )
+        rows.append(
+            [
+                q.code,
+                kind_label[q.kind],
+                q.stem_text,
+                *texts,
+                "".join(OPTION_KEYS[i] for i, o in enumerate(options) if o.is_correct),
+                q.explanation,
+                q.rule_citation,
+                difficulty_label[q.difficulty],
+                ",".join(t.name for t in q.tags.all()),
+                status_label[q.status],
+                *feedbacks,
+            ]
+        )
+    return _download(rows_to_xlsx([(_("题目"), headers, rows)]), "questions", "xlsx")
+
+
+def _require_reports(request):
+    if not can_view_quiz_reports(request.user):
+        raise PermissionDenied
+
+
+def report_index(request):
+    _require_reports(request)
+    return TemplateResponse(
+        request,
+        "quizzes/admin/report_index.html",
+        {"title": _("测验统计"), "quizzes": reports.quiz_summaries(user=request.user)},
+    )
+
+
+def report_detail(request, quiz_id: int):
+    _require_reports(request)
+    quiz = get_object_or_404(QuizPage, pk=quiz_id)
+    summary = next(
+        q for q in reports.quiz_summaries(user=request.user) if q.pk == quiz.pk
+    )
+    return TemplateResponse(
+        request,
+        "quizzes/admin/report_detail.html",
+        {
+            "title": quiz.title,
+            "quiz": quiz,
+            "summary": summary,
+            "items": reports.item_statistics(user=request.user, quiz=quiz),
+            "units": reports.unit_rollup(user=request.user, quiz=quiz),
+        },
+    )
+
+
+def report_export(request, quiz_id: int):
+    _require_reports(request)
+    quiz = get_object_or_404(QuizPage, pk=quiz_id)
+    summary = next(
+        q for q in reports.quiz_summaries(user=request.user) if q.pk == quiz.pk
+    )
+    overview = [
+        ["quiz", quiz.title],
+        ["attempts", summary.attempt_count],
+        ["participants", summary.participants],
+        ["passed", summary.passed_people],
+        ["pass_rate", summary.pass_rate],
+        ["mean_score", summary.mean_score],
+        *[[f"score_{band}", n] for band, n in summary.distribution],
+    ]
+    item_rows = [
+        [
+            s.code,
+            s.stem,
+            s.correct_keys,
+            s.asked,
+            s.correct,
+            s.facility,
+            s.discrimination,
+            s.unanswered,
+            *[f"{letter}:{n}" for letter, _text, n in s.options],
+        ]
+        for s in reports.item_statistics(user=request.user, quiz=quiz)
+    ]
+    unit_rows = [
+        [
+            u.code,
+            u.name,
+            u.kind.name,
+            u.parent_code or "",
+            u.subtree_headcount,
+            u.participants,
+            u.participation_rate,
+            u.passed_people,
+            u.pass_rate,
+            u.mean_score,
+            quiz.target_pass_rate / 100,
+            u.status or "",
+        ]
+        for u in reports.unit_rollup(user=request.user, quiz=quiz)
+    ]
+    data = rows_to_xlsx(
+        [
+            (_("概况"), ["name", "value"], overview),
+            (
+                _("题目分析"),
+                [
+                    "question_code",
+                    "stem",
+                    "correct_keys",
+                    "asked",
+                    "correct",
+                    "facility",
+                    "discrimination",
+                    "unanswered",
+                    "options",
+                ],
+                item_rows,
+            ),
+            (
+                _("单元统计"),
+                [
+                    "unit_code",
+                    "unit_name",
+                    "unit_kind",
+                    "parent_code",
+                    "headcount",
+                    "participants",
+                    "participation_rate",
+                    "passed",
+                    "pass_rate",
+                    "mean_score",
+                    "target",
+                    "pass_status",
+                ],
+                unit_rows,
+            ),
+        ]
+    )
+    return _download(data, f"quiz-report-{quiz.slug}", "xlsx")

@@ -1,0 +1,40 @@
+"""Registration only: the question bank, report and import pages, and page sections."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
+
+from . import admin_urls, sections
+from .models import Question
+from .policies import QuestionPermissionPolicy, can_view_quiz_reports
+from .viewsets import QuizzesViewSetGroup
+
+register_permission_policy(Question, QuestionPermissionPolicy(Question))
+
+
+@hooks.register("register_admin_viewset")
+def register_quizzes_viewsets():
+    return QuizzesViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_quizzes_admin_urls():
+    return [path("quizzes/", include(admin_urls, namespace="quizzes_admin"))]
+
+
+class ReportsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_quiz_reports(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_quiz_reports_menu_item():
+    return ReportsMenuItem(
+        _("测验统计"), reverse("quizzes_admin:reports"), icon_name="table", order=300
+    )
+
+
+hooks.register("home_sections", sections.home_section)
+hooks.register("me_sections", sections.me_section)
