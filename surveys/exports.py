@@ -44,11 +44,15 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
     if report["units"]:
         root = report["units"][0]
         summary += [[f"{root['unit_code']}.{n}", root.get(n)] for n in UNIT_FIELDS[4:]]
-    question_rows = [
-        [q["code"], q["kind"], q["text"], q["answered"], o["code"], o["label"], o["is_correct"], o["count"], o["share"]]
-        for q in questions
-        for o in q["options"]
-    ]
+    question_rows = []
+    for q in questions:
+        head = [q["code"], q["kind"], q["text"], q["answered"]]
+        if not q["options"]:
+            question_rows.append(head + [None] * 5)
+        question_rows += [
+            head + [o["code"], o["label"], o["is_correct"], o["count"], o["share"]]
+            for o in q["options"]
+        ]
     return rows_to_xlsx(
         [
             ("summary", ["field", "value"], summary),

@@ -169,6 +169,8 @@ class ResponseImporter:
         self.campaign = campaign
 
     def validate(self, table: Table, report: ImportReport) -> list:
+        # Re-read: the campaign may have been closed since this importer was made.
+        self.campaign.refresh_from_db(fields=["state"])
         if self.campaign.state != CampaignState.OPEN:
             report.add(0, "", _("只能向进行中的测评活动导入答卷。"))
             return []
