@@ -36,7 +36,10 @@ def me_sections(*, request) -> list[Section]:
 
 
 def search_pages(*, query: str) -> list:
-    """Live public pages matching `query`, best first."""
+    """Live public pages matching `query`, best first (Chinese-aware: courses/search.py)."""
     from wagtail.models import Page
 
-    return list(Page.objects.live().public().specific().search(query)[:200])
+    from courses.search import search_pages as search_chinese
+
+    pages = Page.objects.live().public().specific()
+    return list(search_chinese(queryset=pages, query=query)[:200])

@@ -1,0 +1,103 @@
+"""Learner endpoints that are not pages: 我的学习, completing a lesson, media play reports,
+and story submissions. Thin: the rules live in services and selectors."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import StorySubmissionForm
+from .models import LessonPage, StoryIndexPage
+
+HISTORY_PAGE_SIZE = 20
+SUBMISSIONS_PAGE_SIZE = 20
+
+
+def _live_lesson(page_id: int) -> LessonPage:
+    return get_object_or_404(LessonPage.objects.live().public(), pk=page_id)
+
+
+@login_required
+def my_learning(request):
+    context = selectors.my_learning(user=request.user)
+    context["history"] = Paginator(
+        selectors.learning_history(user=request.user), HISTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "courses/my_learning.html", context)
+
+
+@login_required
+@require_POST
+def lesson_complete(request, page_id: int):
+    lesson = _live_lesson(page_id)
+    result = services.lesson_complete(user=request.user, lesson=lesson)
+    if result.completed:
+        messages.success(request, _("已完成本课，学习记录已保存。"))
+        return redirect(lesson.url + "#finish")
+    messages.error(
+        request,
+        _("学习时间还不够：请再认真学习约 %(seconds)s 秒后再点“我已学完”。")
+        % {"seconds": result.remaining_seconds},
+    )
+    return redirect(lesson.url + "#finish")
+
+
+@require_POST
+def media_report(request, page_id: int):
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "login_required"}, status=403)
+    lesson = _live_lesson(page_id)
+    try:
+        position = float(json.loads(request.body or b"{}").get("position"))
+    except (TypeError, ValueError, AttributeError):
+        return HttpResponseBadRequest("position")
+    if not math.isfinite(position):
+        return HttpResponseBadRequest("position")
+    progress = services.lesson_media_report(user=request.user, lesson=lesson, position=position)
+    return JsonResponse({
+        "played_seconds": round(progress.media_played_seconds, 1),
+        "duration": services.lesson_media_duration(lesson=lesson),
+    })
+
+
+def _story_index() -> StoryIndexPage:
+    index = StoryIndexPage.objects.live().first()
+    if index is None:
+        raise Http404
+    return index
+
+
+@login_required
+def story_submit(request):
+    index = _story_index()
+    if request.method == "POST":
+        form = StorySubmissionForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.story_submit(
+                user=request.user, index=index, title=data["title"], text=data["text"],
+                images=data["images"], token=data["token"], place=data["place"],
+            )
+            messages.success(request, _("投稿已提交，编辑审核通过后将发布。"))
+            return redirect("courses:my_submissions")
+    else:
+        form = StorySubmissionForm(initial={"token": uuid.uuid4()})
+    return render(request, "courses/story_submit.html", {"form": form, "index": index})
+
+
+@login_required
+def my_submissions(request):
+    submissions = Paginator(
+        selectors.submission_list(user=request.user), SUBMISSIONS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "courses/my_submissions.html", {"submissions": submissions})
