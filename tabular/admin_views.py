@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,13 +49,15 @@ class UploadForm(forms.Form):
 
 class ImportView(View):
     """Subclass and set: importer_class, title, columns (list of (name, description)),
-    preview_columns (list of (key, label)), success_url_name, and `has_permission`."""
+    preview_columns (list of (key, label)), success_url_name (the listing to return to),
+    list_label (its name in the breadcrumbs), and `has_permission`."""
 
     importer_class = None
     title = ""
     columns: list[tuple[str, str]] = []
     preview_columns: list[tuple[str, str]] = []
     success_url_name = ""
+    list_label = ""
     template_name = "tabular/import.html"
     example_url_name = ""
 
@@ -66,8 +69,19 @@ class ImportView(View):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def breadcrumbs(self) -> list[dict]:
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": _("仪表盘")},
+            {"url": reverse(self.success_url_name), "label": self.list_label},
+            {"url": "", "label": self.title},
+        ]
+
     def render(self, request, **context):
         context.update(
+            breadcrumbs_items=self.breadcrumbs(),
+            header_title=self.title,
+            page_title=self.title,
+            header_icon="upload",
             title=self.title,
             columns=self.columns,
             preview_columns=self.preview_columns,

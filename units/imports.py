@@ -79,6 +79,7 @@ class UnitImporter:
         existing_parent = self._existing_parents(existing)
         seen: dict[str, int] = {}
         rows: list[UnitRow] = []
+        rejected_parents: list[tuple[int, str]] = []
         for row in table.rows:
             code, name = row.get("code"), row.get("name")
             kind_name, parent_code = row.get("kind"), row.get("parent_code")
@@ -123,20 +124,21 @@ class UnitImporter:
                 rows.append(
                     UnitRow(row.number, code, name, kind, parent_code, headcount)
                 )
+            else:
+                rejected_parents.append((row.number, parent_code))
 
         file_codes = {r.code for r in rows} | set(seen)
+        for number, parent_code in rejected_parents:
+            # Rows already rejected still get their parent checked: report every reason.
+            if parent_code and parent_code not in file_codes | existing.keys():
+                report.add(number, "parent_code", self._unknown_parent(parent_code))
         parent_of = dict(existing_parent)
         for r in rows:
             parent_of[r.code] = r.parent_code or None
         good = []
         for r in rows:
             if r.parent_code and r.parent_code not in file_codes | existing.keys():
-                report.add(
-                    r.number,
-                    "parent_code",
-                    _("上级编码“%(code)s”既不在文件中，也不是已有单元。")
-                    % {"code": r.parent_code},
-                )
+                report.add(r.number, "parent_code", self._unknown_parent(r.parent_code))
                 continue
             depth = self._depth(r.code, parent_of)
             if depth is None:
@@ -175,7 +177,12 @@ class UnitImporter:
                     "headcount": r.headcount,
                 }
             )
+        report.errors.sort(key=lambda e: e.row)
         return sorted(good, key=lambda r: (r.depth, r.number))
+
+    @staticmethod
+    def _unknown_parent(code: str) -> str:
+        return _("上级编码“%(code)s”既不在文件中，也不是已有单元。") % {"code": code}
 
     @staticmethod
     def _existing_parents(existing: dict[str, Unit]) -> dict[str, str | None]:

@@ -22,7 +22,11 @@ from .forms import PersonForm, UnitForm
 from .models import Role, Unit, UnitKind, User
 from .selectors import units_with_subtree_headcount
 
-INDENT = "\u3000"  # a full-width space per tree level reads as indentation in Chinese text
+def _tree_label(unit) -> str:
+    # Non-breaking spaces keep the indentation intact when a narrow screen wraps the name.
+    if unit.depth == 1:
+        return unit.name
+    return "\u00a0\u00a0" * (unit.depth - 2) + "└\u00a0" + unit.name
 
 
 def _unit_choices(request=None):
@@ -106,7 +110,7 @@ class UnitViewSet(ModelViewSet):
         TitleColumn(
             "name",
             label=_("名称"),
-            accessor=lambda unit: f"{INDENT * (unit.depth - 1)}{unit.name}",
+            accessor=_tree_label,
             url_name="units_unit:edit",
         ),
         Column("code", label=_("编码")),

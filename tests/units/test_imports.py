@@ -284,3 +284,11 @@ def test_import_people_command(tmp_path, city):
     path.write_text(PEOPLE_HEADER + "p1,某人,YK-GS-01,,,\n", encoding="utf-8")
     call_command("import_people", str(path), stdout=io.StringIO())
     assert User.objects.filter(username="p1").exists()
+
+
+def test_a_row_with_several_problems_reports_each_of_them():
+    report = run_units(HEADER + "B,乙,村居,NOPE,x\n")
+    assert messages(report) == [
+        "第 2 行（headcount）：人数必须是整数：“x”",
+        "第 2 行（parent_code）：上级编码“NOPE”既不在文件中，也不是已有单元。",
+    ]

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +32,7 @@ class UnitImportView(ImportView):
     importer_class = UnitImporter
     title = gettext_lazy("导入清廉单元")
     success_url_name = "units_unit:index"
+    list_label = gettext_lazy("单元树")
     columns = [
         ("code", gettext_lazy("单元编码（必填，唯一；已存在则更新）")),
         ("name", gettext_lazy("单元名称（必填）")),
@@ -54,6 +56,7 @@ class PersonImportView(ImportView):
     importer_class = PersonImporter
     title = gettext_lazy("导入人员")
     success_url_name = "units_person:index"
+    list_label = gettext_lazy("人员")
     columns = [
         ("username", gettext_lazy("用户名（必填，唯一；已存在则更新）")),
         ("name", gettext_lazy("姓名（必填）")),
@@ -147,5 +150,15 @@ def activation_codes(request):
     return TemplateResponse(
         request,
         "units/admin/activation_codes.html",
-        {"form": form, "title": _("签发激活码")},
+        {
+            "form": form,
+            "header_title": _("签发激活码"),
+            "page_title": _("签发激活码"),
+            "header_icon": "key",
+            "breadcrumbs_items": [
+                {"url": reverse("wagtailadmin_home"), "label": _("仪表盘")},
+                {"url": reverse("units_person:index"), "label": _("人员")},
+                {"url": "", "label": _("签发激活码")},
+            ],
+        },
     )
