@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import respond
 
 app_name = "surveys"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", respond.index, name="index"),
+    path("u/<str:token>/", respond.unit_link, name="unit_link"),
+    path("<int:campaign_id>/", respond.identified, name="identified"),
+    path("<int:campaign_id>/code/", respond.code_entry, name="code"),
+    path("<int:campaign_id>/code/answer/", respond.code_answer, name="code_answer"),
+    path("<int:campaign_id>/thanks/", respond.thanks, name="thanks"),
+]

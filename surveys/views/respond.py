@@ -1,0 +1,258 @@
+"""Respondent pages: the list of one's open surveys, the questionnaire in its three modes
+(anonymous unit link, identified, invitation code), thank-you and unavailable pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import ratelimit
+from ..models import Campaign, CampaignMode, CampaignState, CampaignUnit, Response
+from ..selectors import campaigns_open_for, survey_questions
+from ..services import (
+    SubmissionError,
+    answers_parse,
+    campaign_accepts_answers,
+    invitation_code_check,
+    response_save_draft,
+    response_submit,
+)
+
+CODE_SESSION_KEY = "surveys_code_{}"
+
+
+def index(request):
+    campaigns = list(campaigns_open_for(user=request.user))
+    done = set()
+    drafts = set()
+    if campaigns:
+        for campaign_id, completed in Response.objects.filter(
+            user=request.user, campaign__in=campaigns
+        ).values_list("campaign_id", "completed_at"):
+            (done if completed else drafts).add(campaign_id)
+    rows = [
+        {"campaign": c, "done": c.pk in done, "draft": c.pk in drafts} for c in campaigns
+    ]
+    return TemplateResponse(request, "surveys/index.html", {"rows": rows})
+
+
+def _unavailable(request, campaign: Campaign):
+    today = timezone.localdate()
+    if campaign.state == CampaignState.DRAFT or (campaign.starts_on and campaign.starts_on > today):
+        reason = "not_open"
+    else:
+        reason = "closed"
+    return TemplateResponse(
+        request, "surveys/unavailable.html", {"campaign": campaign, "reason": reason}
+    )
+
+
+def unit_link(request, token: str):
+    """The QR code's target: the unit comes from the link, never from the person."""
+    member = get_object_or_404(
+        CampaignUnit.objects.select_related("campaign__survey", "unit"), token=token
+    )
+    campaign = member.campaign
+    if campaign.mode == CampaignMode.IDENTIFIED:
+        return redirect("surveys:identified", campaign_id=campaign.pk)
+    if campaign.mode == CampaignMode.CODES:
+        return redirect("surveys:code", campaign_id=campaign.pk)
+    if not campaign_accepts_answers(campaign=campaign):
+        return _unavailable(request, campaign)
+    return _questionnaire(request, campaign=campaign, unit=member.unit)
+
+
+def identified(request, campaign_id: int):
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("survey"), pk=campaign_id, mode=CampaignMode.IDENTIFIED
+    )
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not campaign_accepts_answers(campaign=campaign):
+        return _unavailable(request, campaign)
+    user = request.user
+    if not (
+        user.unit_id
+        and CampaignUnit.objects.filter(campaign=campaign, unit_id=user.unit_id).exists()
+    ):
+        return TemplateResponse(
+            request, "surveys/unavailable.html", {"campaign": campaign, "reason": "not_member"},
+            status=403,
+        )
+    existing = Response.objects.filter(campaign=campaign, user=user).first()
+    if existing and existing.completed_at:
+        return redirect("surveys:thanks", campaign_id=campaign.pk)
+    return _questionnaire(request, campaign=campaign, unit=user.unit, user=user, draft=existing)
+
+
+@require_http_methods(["GET", "POST"])
+def code_entry(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id, mode=CampaignMode.CODES)
+    if not campaign_accepts_answers(campaign=campaign):
+        return _unavailable(request, campaign)
+    error = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip()
+        allowed = ratelimit.submission_allowed(request, campaign_id=campaign.pk)
+        unit = invitation_code_check(campaign=campaign, code=code) if allowed else None
+        if unit is not None:
+            request.session[CODE_SESSION_KEY.format(campaign.pk)] = code
+            return redirect("surveys:code_answer", campaign_id=campaign.pk)
+        error = _("邀请码无效或已使用，请核对后重新输入。") if allowed else _("尝试次数过多，请稍后再试。")
+    return TemplateResponse(
+        request, "surveys/code.html", {"campaign": campaign, "error": error}
+    )
+
+
+def code_answer(request, campaign_id: int):
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("survey"), pk=campaign_id, mode=CampaignMode.CODES
+    )
+    if not campaign_accepts_answers(campaign=campaign):
+        return _unavailable(request, campaign)
+    code = request.session.get(CODE_SESSION_KEY.format(campaign.pk), "")
+    unit = invitation_code_check(campaign=campaign, code=code) if code else None
+    if unit is None:
+        if request.method == "POST" and _replayed(request):
+            return redirect("surveys:thanks", campaign_id=campaign.pk)
+        messages.error(request, _("请先输入邀请码。"))
+        return redirect("surveys:code", campaign_id=campaign.pk)
+    return _questionnaire(request, campaign=campaign, unit=unit, code=code)
+
+
+def thanks(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return TemplateResponse(request, "surveys/thanks.html", {"campaign": campaign})
+
+
+def _replayed(request) -> bool:
+    key = _key(request.POST.get("idempotency_key", ""))
+    return key is not None and Response.objects.filter(idempotency_key=key).exists()
+
+
+def _key(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _draft_values(draft: Response | None) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    if draft is None:
+        return values
+    for code, option, text, number in draft.answers.values_list(
+        "question__code", "option__code", "text", "number"
+    ):
+        value = option or text or ("" if number is None else f"{number.normalize():f}")
+        values.setdefault(code, []).append(value)
+    return values
+
+
+def _questionnaire(request, *, campaign, unit, user=None, code="", draft=None):
+    questions = survey_questions(survey_id=campaign.survey_id)
+    errors: dict[str, str] = {}
+    values = _draft_values(draft)
+    key = uuid.uuid4()
+    status = 200
+    if request.method == "POST":
+        values = {q.code: request.POST.getlist(f"q_{q.code}") for q in questions}
+        key = _key(request.POST.get("idempotency_key", "")) or uuid.uuid4()
+        if "save" in request.POST and user is not None:
+            answers, errors = answers_parse(questions=questions, values=values, complete=False)
+            if not errors:
+                response_save_draft(campaign=campaign, user=user, unit=unit, answers=answers)
+                messages.success(request, _("已保存，可稍后继续作答。"))
+                return redirect(request.path)
+        else:
+            answers, errors = answers_parse(questions=questions, values=values)
+            if not errors:
+                existing = Response.objects.filter(idempotency_key=key).first()
+                if existing is not None:
+                    return redirect("surveys:thanks", campaign_id=campaign.pk)
+                if user is None and campaign.mode == CampaignMode.ANONYMOUS and not (
+                    ratelimit.submission_allowed(request, campaign_id=campaign.pk)
+                ):
+                    return TemplateResponse(
+                        request,
+                        "surveys/unavailable.html",
+                        {"campaign": campaign, "reason": "rate_limited"},
+                        status=429,
+                    )
+                try:
+                    response_submit(
+                        campaign=campaign,
+                        unit=unit,
+                        answers=answers,
+                        idempotency_key=key,
+                        user=user,
+                        code=code,
+                    )
+                except SubmissionError as exc:
+                    messages.error(request, str(exc))
+                    return redirect(request.path)
+                request.session.pop(CODE_SESSION_KEY.format(campaign.pk), None)
+                return redirect("surveys:thanks", campaign_id=campaign.pk)
+        status = 400
+    blocks = _blocks(questions, values, errors)
+    answered = sum(1 for q in questions if any(v.strip() for v in values.get(q.code, [])))
+    response = TemplateResponse(
+        request,
+        "surveys/questionnaire.html",
+        {
+            "campaign": campaign,
+            "unit": unit,
+            "blocks": blocks,
+            "errors": [(q, errors[q.code]) for q in questions if q.code in errors],
+            "idempotency_key": key,
+            "total": len(questions),
+            "answered": answered,
+            "percent": round(100 * answered / len(questions)) if questions else 0,
+            "can_save": user is not None,
+            "action": request.path,
+        },
+        status=status,
+    )
+    if user is None and not ratelimit.device_id(request):
+        response.set_cookie(
+            ratelimit.DEVICE_COOKIE,
+            ratelimit.new_device_id(),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _blocks(questions, values, errors):
+    """Questions grouped by section in order, each with its chosen values and error."""
+    blocks: list[dict] = []
+    for number, question in enumerate(questions, start=1):
+        title = question.section.title if question.section else ""
+        if not blocks or blocks[-1]["title"] != title:
+            blocks.append({"title": title, "items": []})
+        chosen = [v.strip() for v in values.get(question.code, []) if v]
+        blocks[-1]["items"].append(
+            {
+                "number": number,
+                "question": question,
+                "chosen": chosen,
+                "value": chosen[0] if chosen else "",
+                "error": errors.get(question.code, ""),
+                "multiple": question.kind == "multiple"
+                or (
+                    question.kind == "recognition"
+                    and sum(1 for o in question.options.all() if o.is_correct) > 1
+                ),
+            }
+        )
+    return blocks
+
