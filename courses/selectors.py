@@ -3,7 +3,6 @@ recommendations, story submissions, and learning participation per unit (METRICS
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -265,14 +264,14 @@ def lesson_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
     ).values_list("user_id", flat=True)
 
 
-def _activity_sources(*, start: datetime, end: datetime, extra: Iterable[QuerySet]) -> list:
-    sources = [lesson_activity_user_ids(start=start, end=end), *extra]
-    try:
-        from quizzes.selectors import learning_activity_user_ids
-    except ImportError:
-        # The quizzes app adds its attempts once it provides the selector.
-        return sources
-    return [*sources, learning_activity_user_ids(start=start, end=end)]
+def _activity_sources(*, start: datetime, end: datetime) -> list[QuerySet]:
+    """User-id querysets whose union is the set of learners active in [start, end)."""
+    from quizzes.selectors import learning_activity_user_ids
+
+    return [
+        lesson_activity_user_ids(start=start, end=end),
+        learning_activity_user_ids(start=start, end=end),
+    ]
 
 
 def _active_q(sources: list[QuerySet], field: str = "pk") -> Q:
@@ -294,10 +293,8 @@ class Participation:
         return self.participants / self.headcount if self.headcount else None
 
 
-def learning_participation(
-    *, root: Unit, start: datetime, end: datetime, extra_activity: Iterable[QuerySet] = ()
-) -> Participation:
-    sources = _activity_sources(start=start, end=end, extra=extra_activity)
+def learning_participation(*, root: Unit, start: datetime, end: datetime) -> Participation:
+    sources = _activity_sources(start=start, end=end)
     participants = (
         User.objects.filter(unit__path__startswith=root.path)
         .filter(_active_q(sources))
@@ -311,11 +308,10 @@ def learning_participation_by_unit(
     units: QuerySet[Unit],
     start: datetime,
     end: datetime,
-    extra_activity: Iterable[QuerySet] = (),
 ) -> QuerySet[Unit]:
     """Each unit annotated with `learning_participants` and `subtree_headcount` (subtree
     rollups) in one query, however many units."""
-    sources = _activity_sources(start=start, end=end, extra=extra_activity)
+    sources = _activity_sources(start=start, end=end)
     members = User.objects.filter(unit__path__startswith=OuterRef("path")).filter(
         _active_q(sources)
     )
