@@ -85,15 +85,16 @@ def attempt_for(*, user, quiz: QuizPage, attempt_id) -> Attempt | None:
     """The person's own attempt of this quiz, or None (others' attempts are invisible)."""
     if not user.is_authenticated:
         return None
-    return Attempt.objects.filter(pk=attempt_id, quiz=quiz, user=user).first()
+    attempt = Attempt.objects.filter(pk=attempt_id, quiz=quiz, user=user).first()
+    if attempt is not None:
+        attempt.quiz = quiz  # the page being served: saves fetching it again
+    return attempt
 
 
 def attempt_questions(*, attempt: Attempt) -> list[dict]:
     """What the answer form may show: stem and option texts, never keys' correctness,
     feedback or explanations (they reach the browser only after submission)."""
-    items = attempt.items.select_related("image").only(
-        "position", "kind", "stem", "options", "image"
-    )
+    items = attempt.items.select_related("image")
     return [
         {
             "position": item.position,

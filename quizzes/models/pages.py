@@ -153,7 +153,7 @@ class QuizPage(RoutablePageMixin, Page):
 
         return views.attempt_review(request, quiz=self, attempt_id=attempt_id)
 
-    @path("attempts/<uuid:attempt_id>/certificate.png", name="certificate")
+    @path("attempts/<uuid:attempt_id>/certificate/", name="certificate")
     def certificate(self, request, attempt_id):
         from .. import views
 

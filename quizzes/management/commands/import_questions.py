@@ -16,9 +16,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument(
-            "--format", choices=FORMATS, help="default: from the extension (.txt = aiken)"
+            "--format",
+            choices=FORMATS,
+            help="default: from the extension (.txt = aiken)",
         )
-        parser.add_argument("--dry-run", action="store_true", help="check, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check, write nothing"
+        )
 
     def handle(self, *args, file, format, dry_run, **options):
         path = Path(file)
@@ -26,9 +30,13 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件 / file not found: {path}")
         file_format = format or guess_format(path.name)
         if file_format is None:
-            raise CommandError("无法识别格式，请用 --format / unknown format, use --format")
+            raise CommandError(
+                "无法识别格式，请用 --format / unknown format, use --format"
+            )
         report = questions_import(
-            data=path.read_bytes(), filename=path.name, file_format=file_format,
+            data=path.read_bytes(),
+            filename=path.name,
+            file_format=file_format,
             dry_run=dry_run,
         )
         for error in report.errors:
