@@ -15,9 +15,11 @@ def load(*, stdout) -> None:
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()
-        welcome = Page.objects.filter(depth=2, slug="home").exclude(
-            content_type__model="homepage"
-        ).first()
+        welcome = (
+            Page.objects.filter(depth=2, slug="home")
+            .exclude(content_type__model="homepage")
+            .first()
+        )
         if welcome is not None:
             welcome.slug = "welcome-old"
             welcome.save_revision().publish()
@@ -33,7 +35,10 @@ def load(*, stdout) -> None:
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
             Site.objects.create(
-                hostname="localhost", port=80, root_page=home, is_default_site=True,
+                hostname="localhost",
+                port=80,
+                root_page=home,
+                is_default_site=True,
                 site_name="清廉学堂",
             )
         else:

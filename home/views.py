@@ -25,7 +25,11 @@ def search(request):
     query = request.GET.get("q", "").strip()[:100]
     results = search_pages(query=query) if query else []
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"query": query, "results": page, "pagination_query": urlencode({"q": query})}
+    context = {
+        "query": query,
+        "results": page,
+        "pagination_query": urlencode({"q": query}),
+    }
     return render(request, "home/search.html", context)
 
 

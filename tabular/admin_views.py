@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -129,9 +129,13 @@ class ImportView(View):
             return redirect(request.path)
         with default_storage.open(path, "rb") as handle:
             data = handle.read()
-        report = import_file(self.importer_class(), data=data, filename=token, dry_run=False)
+        report = import_file(
+            self.importer_class(), data=data, filename=token, dry_run=False
+        )
         default_storage.delete(path)
         if not report.ok:
             return self.render(request, form=UploadForm(), report=report, preview=[])
-        messages.success(request, _("导入完成：%(summary)s") % {"summary": report.summary()})
+        messages.success(
+            request, _("导入完成：%(summary)s") % {"summary": report.summary()}
+        )
         return redirect(self.success_url_name)

@@ -29,7 +29,9 @@ def rows_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def rows_to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def rows_to_xlsx(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
+) -> bytes:
     """`sheets` is a list of (title, headers, rows)."""
     from openpyxl import Workbook
 

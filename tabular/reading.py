@@ -53,7 +53,9 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TableError(_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 xlsx 文件。"))
+    raise TableError(
+        _("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 xlsx 文件。")
+    )
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
@@ -113,7 +115,9 @@ def read_table(
         )
     duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
     if duplicated:
-        raise TableError(_("列名重复：%(columns)s。") % {"columns": "、".join(duplicated)})
+        raise TableError(
+            _("列名重复：%(columns)s。") % {"columns": "、".join(duplicated)}
+        )
 
     table = Table(headers=[h for h in headers if h])
     for offset, cells in enumerate(raw[header_index + 1 :], start=header_index + 2):

@@ -39,6 +39,6 @@ def city(db):
 def admin_user(db, city):
     from units.models import Unit
 
-    return make_person("root", unit=Unit.objects.get(code="YK-JG-01"), role=Role.ADMINISTRATOR)
-
-
+    return make_person(
+        "root", unit=Unit.objects.get(code="YK-JG-01"), role=Role.ADMINISTRATOR
+    )

@@ -29,8 +29,11 @@ def make_unit(
 ) -> Unit:
     code = code or f"U{next(_counter):05d}"
     return unit_create(
-        code=code, name=name or f"单元{code}", kind=kind(kind_name),
-        headcount=headcount, parent=parent,
+        code=code,
+        name=name or f"单元{code}",
+        kind=kind(kind_name),
+        headcount=headcount,
+        parent=parent,
     )
 
 
@@ -44,8 +47,12 @@ def make_person(
 ) -> User:
     username = username or f"user{next(_counter)}"
     return person_create(
-        username=username, unit=unit, role=role, full_name=f"姓名{username}",
-        password=password, managed_unit=managed_unit,
+        username=username,
+        unit=unit,
+        role=role,
+        full_name=f"姓名{username}",
+        password=password,
+        managed_unit=managed_unit,
     )
 
 

@@ -50,15 +50,27 @@ def _tree() -> list[tuple[str, str, str, str | None, int]]:
         ("YK-QY-01", "示范国有企业01", "企业", "YK-QY", 410),
     ]
     rows += [
-        (f"YK-QY-{i:02d}", f"示范民营企业{i:02d}", "企业", "YK-QY", rng.randint(40, 380))
+        (
+            f"YK-QY-{i:02d}",
+            f"示范民营企业{i:02d}",
+            "企业",
+            "YK-QY",
+            rng.randint(40, 380),
+        )
         for i in range(2, 10)
     ]
     for town_code, town_name, villages in TOWNS:
         parent = f"YK-{town_code}"
         rows.append((parent, town_name, "其他", "YK", 0))
         for i in range(1, villages + 1):
-            name = "胡库村" if (town_code, i) == ("GS", 1) else f"{town_name}示范村居{i:02d}"
-            rows.append((f"{parent}-{i:02d}", name, "村居", parent, rng.randint(180, 1400)))
+            name = (
+                "胡库村"
+                if (town_code, i) == ("GS", 1)
+                else f"{town_name}示范村居{i:02d}"
+            )
+            rows.append(
+                (f"{parent}-{i:02d}", name, "村居", parent, rng.randint(180, 1400))
+            )
     rows += [
         ("KM", "昆明市", "其他", None, 0),
         ("KM-WH", "五华区", "其他", "KM", 0),
@@ -100,7 +112,9 @@ def load(*, stdout) -> None:
         if code in existing:
             continue
         parent = Unit.objects.get(code=parent_code) if parent_code else None
-        unit_create(code=code, name=name, kind=kinds[kind], headcount=headcount, parent=parent)
+        unit_create(
+            code=code, name=name, kind=kinds[kind], headcount=headcount, parent=parent
+        )
         created += 1
     stdout.write(f"单元：新增 {created}，共 {Unit.objects.count()}")
 

@@ -119,7 +119,8 @@ class ActivationForm(forms.Form):
         help_text=_("管理员发给您的一次性激活码，如 ABCDE-FGH23。"),
     )
     password1 = forms.CharField(
-        label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("新密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label=_("再次输入新密码"),
@@ -138,7 +139,8 @@ class ActivationForm(forms.Form):
             self.activation = self._lookup(username=username, code=code)
             if self.activation is None:
                 raise forms.ValidationError(
-                    _("用户名或激活码不正确，或激活码已使用、已过期。"), code="invalid_code"
+                    _("用户名或激活码不正确，或激活码已使用、已过期。"),
+                    code="invalid_code",
                 )
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:

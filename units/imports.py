@@ -27,7 +27,11 @@ PEOPLE_COLUMNS = ("username", "name", "unit_code", "role", "email", "phone")
 ROLE_ALIASES = {label: value for value, label in Role.choices} | {
     v: v for v in Role.values
 }
-ROLE_ALIASES |= {"学员": Role.LEARNER, "管理员": Role.ADMINISTRATOR, "编辑": Role.EDITOR}
+ROLE_ALIASES |= {
+    "学员": Role.LEARNER,
+    "管理员": Role.ADMINISTRATOR,
+    "编辑": Role.EDITOR,
+}
 
 
 def _parse_headcount(text: str) -> int:
@@ -72,7 +76,8 @@ class UnitImporter:
     def validate(self, table: Table, report: ImportReport) -> list[UnitRow]:
         kinds = {k.name: k for k in UnitKind.objects.all()}
         existing = {
-            u.code: u for u in Unit.objects.select_related("kind").only(
+            u.code: u
+            for u in Unit.objects.select_related("kind").only(
                 "id", "code", "name", "kind", "headcount", "path", "depth"
             )
         }
@@ -145,7 +150,8 @@ class UnitImporter:
                 report.add(
                     r.number,
                     "parent_code",
-                    _("上级关系形成循环：“%(code)s”最终会成为自己的下级。") % {"code": r.code},
+                    _("上级关系形成循环：“%(code)s”最终会成为自己的下级。")
+                    % {"code": r.code},
                 )
                 continue
             r.depth = depth
@@ -210,7 +216,11 @@ class UnitImporter:
             parent = Unit.objects.get(code=r.parent_code) if r.parent_code else None
             if r.action == "create":
                 unit_create(
-                    code=r.code, name=r.name, kind=r.kind, headcount=r.headcount, parent=parent
+                    code=r.code,
+                    name=r.name,
+                    kind=r.kind,
+                    headcount=r.headcount,
+                    parent=parent,
                 )
             else:
                 unit_update(
@@ -316,7 +326,9 @@ class PersonImporter:
                 ok = False
             elif role == Role.ADMINISTRATOR:
                 report.add(
-                    row.number, "role", _("系统管理员只能在后台逐个授予，不能批量导入。")
+                    row.number,
+                    "role",
+                    _("系统管理员只能在后台逐个授予，不能批量导入。"),
                 )
                 ok = False
             email = row.get("email")
@@ -324,20 +336,26 @@ class PersonImporter:
                 try:
                     validate_email(email)
                 except ValidationError:
-                    report.add(row.number, "email", _("邮箱格式不正确：“%(v)s”") % {"v": email})
+                    report.add(
+                        row.number, "email", _("邮箱格式不正确：“%(v)s”") % {"v": email}
+                    )
                     ok = False
             phone = row.get("phone")
             if phone and not (
                 5 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)
             ):
-                report.add(row.number, "phone", _("手机号格式不正确：“%(v)s”") % {"v": phone})
+                report.add(
+                    row.number, "phone", _("手机号格式不正确：“%(v)s”") % {"v": phone}
+                )
                 ok = False
             if not ok:
                 continue
             current = existing.get(username)
             if current is not None and current.is_superuser:
                 report.add(
-                    row.number, "username", _("不能通过导入修改系统管理员“%(u)s”。") % {"u": username}
+                    row.number,
+                    "username",
+                    _("不能通过导入修改系统管理员“%(u)s”。") % {"u": username},
                 )
                 continue
             person = PersonRow(

@@ -43,7 +43,9 @@ class Unit(MP_Node):
     sum over the subtree (METRICS.md).
     """
 
-    code = models.CharField(_("编码"), max_length=64, unique=True, validators=[code_validator])
+    code = models.CharField(
+        _("编码"), max_length=64, unique=True, validators=[code_validator]
+    )
     name = models.CharField(_("名称"), max_length=120)
     kind = models.ForeignKey(
         UnitKind, on_delete=models.PROTECT, related_name="units", verbose_name=_("类型")

@@ -35,7 +35,12 @@ def _would_cycle(unit: Unit, parent: Unit | None) -> bool:
 
 @transaction.atomic
 def unit_create(
-    *, code: str, name: str, kind: UnitKind, headcount: int = 0, parent: Unit | None = None
+    *,
+    code: str,
+    name: str,
+    kind: UnitKind,
+    headcount: int = 0,
+    parent: Unit | None = None,
 ) -> Unit:
     unit = Unit(code=code, name=name, kind=kind, headcount=headcount)
     if parent is None:
@@ -63,7 +68,9 @@ def unit_update(
     if code:
         unit.code = code
     unit.save(update_fields=["name", "kind", "headcount", "code"])
-    if (current_parent.pk if current_parent else None) != (parent.pk if parent else None):
+    if (current_parent.pk if current_parent else None) != (
+        parent.pk if parent else None
+    ):
         if parent is None:
             first_root = Unit.get_first_root_node()
             unit.move(first_root, pos="sorted-sibling")
@@ -99,7 +106,9 @@ def _role_group(role: str) -> Group | None:
 
 
 @transaction.atomic
-def person_set_role(*, person: User, role: str, managed_unit: Unit | None = None) -> User:
+def person_set_role(
+    *, person: User, role: str, managed_unit: Unit | None = None
+) -> User:
     """Give `person` a role, keeping Django's flags and groups in step with it."""
     if role not in Role.values:
         raise ValidationError(_("未知角色：%(role)s") % {"role": role})
@@ -130,7 +139,9 @@ def person_create(
 ) -> User:
     """Create a person. Without a password the account has none usable: the person sets
     one with an activation code (activation_codes_issue)."""
-    person = User(username=username, unit=unit, full_name=full_name, email=email, phone=phone)
+    person = User(
+        username=username, unit=unit, full_name=full_name, email=email, phone=phone
+    )
     if password:
         person.set_password(password)
     else:

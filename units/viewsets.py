@@ -20,7 +20,12 @@ from wagtail.admin.widgets.button import Button
 from . import permissions
 from .forms import PersonForm, UnitForm
 from .models import Role, Unit, UnitKind, User
-from .selectors import units_with_subtree_headcount
+from .selectors import (
+    people_activated,
+    people_not_activated,
+    units_with_subtree_headcount,
+)
+
 
 def _tree_label(unit) -> str:
     # Non-breaking spaces keep the indentation intact when a narrow screen wraps the name.
@@ -70,7 +75,8 @@ class UnitIndexView(generic.IndexView):
         # Plain ORM search: codes and Chinese names are matched as substrings.
         if self.search_query:
             return queryset.filter(
-                Q(name__icontains=self.search_query) | Q(code__icontains=self.search_query)
+                Q(name__icontains=self.search_query)
+                | Q(code__icontains=self.search_query)
             )
         return queryset
 
@@ -79,7 +85,11 @@ class UnitIndexView(generic.IndexView):
         buttons = list(super().header_more_buttons)
         if permissions.can_change_units(self.request.user):
             buttons += [
-                Button(_("从 Excel 导入"), url=reverse("units_admin:unit_import"), icon_name="upload"),
+                Button(
+                    _("从 Excel 导入"),
+                    url=reverse("units_admin:unit_import"),
+                    icon_name="upload",
+                ),
                 Button(
                     _("导出 xlsx"),
                     url=reverse("units_admin:unit_export") + "?format=xlsx",
@@ -140,7 +150,9 @@ class PersonFilterSet(WagtailFilterSet):
         method="filter_within",
     )
     role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices)
-    activated = django_filters.BooleanFilter(label=_("已激活"), method="filter_activated")
+    activated = django_filters.BooleanFilter(
+        label=_("已激活"), method="filter_activated"
+    )
 
     class Meta:
         model = User
@@ -150,9 +162,9 @@ class PersonFilterSet(WagtailFilterSet):
         return queryset.filter(unit__path__startswith=value.path)
 
     def filter_activated(self, queryset, name, value):
-        # Django marks "no usable password" with a leading "!".
-        unusable = Q(password__startswith="!")
-        return queryset.exclude(unusable) if value else queryset.filter(unusable)
+        if value:
+            return people_activated(queryset=queryset)
+        return people_not_activated(queryset=queryset)
 
 
 class PersonIndexView(generic.IndexView):
@@ -177,7 +189,11 @@ class PersonIndexView(generic.IndexView):
         buttons = list(super().header_more_buttons)
         if permissions.can_import_people(self.request.user):
             buttons += [
-                Button(_("从 Excel 导入"), url=reverse("units_admin:person_import"), icon_name="upload"),
+                Button(
+                    _("从 Excel 导入"),
+                    url=reverse("units_admin:person_import"),
+                    icon_name="upload",
+                ),
                 Button(
                     _("导出 xlsx"),
                     url=reverse("units_admin:person_export") + "?format=xlsx",

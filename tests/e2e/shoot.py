@@ -25,7 +25,9 @@ ARGS = [
 VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
 
 
-def shoot(url: str, out: str, login: str | None = None, full_page: bool = True) -> list[str]:
+def shoot(
+    url: str, out: str, login: str | None = None, full_page: bool = True
+) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     written = []

@@ -25,7 +25,11 @@ def test_units_demo_matches_the_yongkang_seed_figures_and_is_idempotent(monkeypa
         .annotate(n=Count("id"))
     )
     assert {k: kinds[k] for k in ("机关", "学校", "医院", "企业", "村居")} == {
-        "机关": 3, "学校": 8, "医院": 3, "企业": 9, "村居": 48,
+        "机关": 3,
+        "学校": 8,
+        "医院": 3,
+        "企业": 9,
+        "村居": 48,
     }
     assert Unit.objects.get(code="YK-GS-01").name == "胡库村"
     assert Unit.objects.filter(code__startswith="KM").exists()

@@ -57,7 +57,9 @@ def test_unit_listing_query_count_does_not_grow_with_units(
 
 def test_unit_manager_sees_only_their_subtree_and_cannot_edit(client, city):
     manager = make_person(
-        "mgr", unit=Unit.objects.get(code="YK-JG-01"), role=Role.UNIT_MANAGER,
+        "mgr",
+        unit=Unit.objects.get(code="YK-JG-01"),
+        role=Role.UNIT_MANAGER,
         managed_unit=Unit.objects.get(code="YK-GS"),
     )
     client.force_login(manager)
@@ -153,16 +155,24 @@ def test_unit_export_round_trips_through_the_importer(admin_client):
     text = response.content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0] == {
-        "code": "YK", "name": "永康市", "kind": "其他", "parent_code": "", "headcount": "0"
+        "code": "YK",
+        "name": "永康市",
+        "kind": "其他",
+        "parent_code": "",
+        "headcount": "0",
     }
-    assert {"code": "YK-GS-01", "parent_code": "YK-GS", "headcount": "100"}.items() <= next(
-        r for r in rows if r["code"] == "YK-GS-01"
-    ).items()
+    assert {
+        "code": "YK-GS-01",
+        "parent_code": "YK-GS",
+        "headcount": "100",
+    }.items() <= next(r for r in rows if r["code"] == "YK-GS-01").items()
 
 
 def test_people_export_xlsx(admin_client, city):
     make_person("zhang3", unit=Unit.objects.get(code="YK-GS-01"))
-    response = admin_client.get(reverse("units_admin:person_export"), {"format": "xlsx"})
+    response = admin_client.get(
+        reverse("units_admin:person_export"), {"format": "xlsx"}
+    )
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("username", "name", "unit_code", "role", "email", "phone")
@@ -172,7 +182,9 @@ def test_people_export_xlsx(admin_client, city):
 def test_activation_codes_are_issued_once_and_let_people_set_a_password(
     admin_client, client
 ):
-    person = User.objects.create(username="new1", unit=Unit.objects.get(code="YK-GS-01"))
+    person = User.objects.create(
+        username="new1", unit=Unit.objects.get(code="YK-GS-01")
+    )
     person.set_unusable_password()
     person.save()
     response = admin_client.post(
@@ -185,8 +197,10 @@ def test_activation_codes_are_issued_once_and_let_people_set_a_password(
     assert code not in str(list(person.activation_codes.values()))
 
     form = {
-        "username": "new1", "code": code,
-        "password1": "Qinglian-2026!", "password2": "Qinglian-2026!",
+        "username": "new1",
+        "code": code,
+        "password1": "Qinglian-2026!",
+        "password2": "Qinglian-2026!",
     }
     client.logout()
     done = client.post(reverse("accounts:activate"), form)

@@ -98,7 +98,8 @@ def test_bad_kind_lists_the_valid_kinds():
 
 def test_every_bad_row_is_reported_not_just_the_first():
     report = run_units(
-        HEADER + "A,,机关,,1\n,乙,机关,,1\nC,丙,机关,,-4\nD,丁,机关,,2.5\nE F,戊,机关,,1\n"
+        HEADER
+        + "A,,机关,,1\n,乙,机关,,1\nC,丙,机关,,-4\nD,丁,机关,,2.5\nE F,戊,机关,,1\n"
     )
     assert messages(report) == [
         "第 2 行（name）：名称不能为空。",
@@ -132,8 +133,10 @@ def test_utf8_with_bom_and_chinese_headers_are_read():
 
 def test_undecodable_bytes_are_a_file_level_error():
     report = import_file(
-        UnitImporter(), data=HEADER.encode() + b"\xff\xfe\xfa\xfb,\x81\n",
-        filename="u.csv", dry_run=False,
+        UnitImporter(),
+        data=HEADER.encode() + b"\xff\xfe\xfa\xfb,\x81\n",
+        filename="u.csv",
+        dry_run=False,
     )
     assert messages(report) == [
         "文件：无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 xlsx 文件。"
@@ -174,7 +177,9 @@ def test_existing_units_are_updated_and_moved(city):
 
 def test_unsupported_file_type_is_refused():
     report = import_file(UnitImporter(), data=b"x", filename="u.xls", dry_run=False)
-    assert messages(report) == ["文件：不支持的文件类型“.xls”：请上传 xlsx 或 csv 文件。"]
+    assert messages(report) == [
+        "文件：不支持的文件类型“.xls”：请上传 xlsx 或 csv 文件。"
+    ]
 
 
 # --- people ----------------------------------------------------------------------
@@ -240,12 +245,15 @@ def test_existing_people_are_updated_but_keep_their_password(city, admin_user):
 
 def test_administrators_cannot_be_changed_by_import(city, admin_user):
     report = run_people(PEOPLE_HEADER + "root,改名,YK-GS-01,,,\n")
-    assert messages(report) == ["第 2 行（username）：不能通过导入修改系统管理员“root”。"]
+    assert messages(report) == [
+        "第 2 行（username）：不能通过导入修改系统管理员“root”。"
+    ]
 
 
 def test_gbk_people_file(city):
     report = run_people(
-        "用户名,姓名,单元编码,角色,邮箱,手机\nwang5,王五,YK-GS-01,学员,,\n", encoding="gbk"
+        "用户名,姓名,单元编码,角色,邮箱,手机\nwang5,王五,YK-GS-01,学员,,\n",
+        encoding="gbk",
     )
     assert report.applied
     assert User.objects.get(username="wang5").full_name == "王五"

@@ -16,10 +16,14 @@ def people(city):
     return {
         "learner": make_person("learner", unit=village, role=Role.LEARNER),
         "town_manager": make_person(
-            "town_manager", unit=office, role=Role.UNIT_MANAGER,
+            "town_manager",
+            unit=office,
+            role=Role.UNIT_MANAGER,
             managed_unit=Unit.objects.get(code="YK-GS"),
         ),
-        "office_manager": make_person("office_manager", unit=office, role=Role.UNIT_MANAGER),
+        "office_manager": make_person(
+            "office_manager", unit=office, role=Role.UNIT_MANAGER
+        ),
         "campaign": make_person("campaign", unit=office, role=Role.CAMPAIGN_MANAGER),
         "editor": make_person("editor", unit=office, role=Role.EDITOR),
         "admin": make_person("admin", unit=office, role=Role.ADMINISTRATOR),
@@ -91,7 +95,9 @@ def test_role_capabilities(people, who):
 
 def test_unit_manager_sees_only_people_in_the_managed_subtree(people):
     visible = set(
-        perms.people_visible_to(people["town_manager"]).values_list("username", flat=True)
+        perms.people_visible_to(people["town_manager"]).values_list(
+            "username", flat=True
+        )
     )
     assert visible == {"learner"}
     assert perms.can_view_person(people["town_manager"], people["learner"])

@@ -56,9 +56,14 @@ def test_moving_a_unit_moves_its_subtree_and_its_headcount(city):
 
 def test_a_unit_cannot_move_under_its_own_descendant(city):
     town = _unit("YK-GS")
-    with pytest.raises(ValidationError, match="不能把单元移动到它自己或它的下级单元之下"):
+    with pytest.raises(
+        ValidationError, match="不能把单元移动到它自己或它的下级单元之下"
+    ):
         unit_update(
-            unit=town, name=town.name, kind=town.kind, headcount=0,
+            unit=town,
+            name=town.name,
+            kind=town.kind,
+            headcount=0,
             parent=_unit("YK-GS-01"),
         )
     assert _unit("YK-GS").get_parent().code == "YK"

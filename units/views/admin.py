@@ -20,6 +20,7 @@ from .. import permissions
 from ..imports import PersonImporter, UnitImporter
 from ..models import Unit
 from ..resources import export_people, export_units
+from ..selectors import people_not_activated
 from ..services import activation_codes_issue
 
 CONTENT_TYPES = {
@@ -36,7 +37,12 @@ class UnitImportView(ImportView):
     columns = [
         ("code", gettext_lazy("单元编码（必填，唯一；已存在则更新）")),
         ("name", gettext_lazy("单元名称（必填）")),
-        ("kind", gettext_lazy("单元类型（必填）：机关、企业、学校、医院、村居、家庭、中介、其他等")),
+        (
+            "kind",
+            gettext_lazy(
+                "单元类型（必填）：机关、企业、学校、医院、村居、家庭、中介、其他等"
+            ),
+        ),
         ("parent_code", gettext_lazy("上级单元编码（留空为顶级；可以是文件中其他行）")),
         ("headcount", gettext_lazy("本单元人数（不含下级单元），整数")),
     ]
@@ -61,7 +67,10 @@ class PersonImportView(ImportView):
         ("username", gettext_lazy("用户名（必填，唯一；已存在则更新）")),
         ("name", gettext_lazy("姓名（必填）")),
         ("unit_code", gettext_lazy("所属单元编码（必填，须已存在）")),
-        ("role", gettext_lazy("角色：学员、单元管理员、测评管理员、内容编辑（留空为学员）")),
+        (
+            "role",
+            gettext_lazy("角色：学员、单元管理员、测评管理员、内容编辑（留空为学员）"),
+        ),
         ("email", gettext_lazy("邮箱（可选）")),
         ("phone", gettext_lazy("手机号（可选）")),
     ]
@@ -79,7 +88,9 @@ class PersonImportView(ImportView):
 def _download(data: bytes, stem: str, file_format: str) -> HttpResponse:
     response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.{file_format}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{stem}-{stamp}.{file_format}"'
+    )
     return response
 
 
@@ -94,7 +105,9 @@ def unit_export(request):
     if not permissions.can_change_units(request.user):
         raise PermissionDenied
     file_format = _format(request)
-    return _download(export_units(Unit.objects.all(), file_format), "units", file_format)
+    return _download(
+        export_units(Unit.objects.all(), file_format), "units", file_format
+    )
 
 
 def person_export(request):
@@ -128,7 +141,7 @@ def activation_codes(request):
             unit__path__startswith=root.path, is_active=True, is_superuser=False
         )
         if not form.cleaned_data["include_activated"]:
-            people = people.filter(password__startswith="!")
+            people = people_not_activated(queryset=people)
         issued = activation_codes_issue(people=people.select_related("unit"))
         if issued:
             buffer = io.StringIO()

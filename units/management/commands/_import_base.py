@@ -23,7 +23,10 @@ class ImportCommand(BaseCommand):
         if not path.is_file():
             raise CommandError(f"找不到文件 / file not found: {path}")
         report = import_file(
-            self.importer_class(), data=path.read_bytes(), filename=path.name, dry_run=dry_run
+            self.importer_class(),
+            data=path.read_bytes(),
+            filename=path.name,
+            dry_run=dry_run,
         )
         for error in report.errors:
             self.stderr.write(str(error))

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from units.models import Unit, User
+from units.selectors import people_not_activated
 from units.services import activation_codes_issue
 
 
@@ -15,10 +16,16 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--unit", required=True, help="unit code: the subtree to cover")
-        parser.add_argument("-o", "--output", help="CSV file to write (default: stdout)")
         parser.add_argument(
-            "--all", action="store_true", help="also re-issue to people who already activated"
+            "--unit", required=True, help="unit code: the subtree to cover"
+        )
+        parser.add_argument(
+            "-o", "--output", help="CSV file to write (default: stdout)"
+        )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="also re-issue to people who already activated",
         )
 
     def handle(self, *args, unit, output, all, **options):
@@ -27,9 +34,13 @@ class Command(BaseCommand):
             raise CommandError(f"单元不存在 / no such unit: {unit}")
         people = User.objects.filter(unit__path__startswith=root.path, is_active=True)
         if not all:
-            people = people.filter(password__startswith="!")
+            people = people_not_activated(queryset=people)
         issued = activation_codes_issue(people=people.select_related("unit"))
-        handle = open(output, "w", newline="", encoding="utf-8-sig") if output else sys.stdout
+        handle = (
+            open(output, "w", newline="", encoding="utf-8-sig")
+            if output
+            else sys.stdout
+        )
         try:
             writer = csv.writer(handle)
             writer.writerow(["username", "name", "unit_code", "code", "expires"])
@@ -46,4 +57,6 @@ class Command(BaseCommand):
         finally:
             if output:
                 handle.close()
-        self.stderr.write(f"已签发 {len(issued)} 个激活码 / issued {len(issued)} code(s)")
+        self.stderr.write(
+            f"已签发 {len(issued)} 个激活码 / issued {len(issued)} code(s)"
+        )
