@@ -11,8 +11,20 @@ from openpyxl import Workbook
 from quizzes.imports import parse_answer, questions_import
 from quizzes.models import Option, Question, QuestionKind
 
-HEADERS = ["编号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "依据",
-           "难度", "标签"]
+HEADERS = [
+    "编号",
+    "题型",
+    "题干",
+    "选项A",
+    "选项B",
+    "选项C",
+    "选项D",
+    "答案",
+    "解析",
+    "依据",
+    "难度",
+    "标签",
+]
 
 
 def _csv(*rows, headers=HEADERS) -> bytes:
@@ -20,20 +32,40 @@ def _csv(*rows, headers=HEADERS) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _row(code="Q1", kind="单选", stem="题干", a="甲", b="乙", c="丙", d="", answer="B",
-         difficulty="易", tags="宴请、八项规定", rule="《中国共产党纪律处分条例》"):
+def _row(
+    code="Q1",
+    kind="单选",
+    stem="题干",
+    a="甲",
+    b="乙",
+    c="丙",
+    d="",
+    answer="B",
+    difficulty="易",
+    tags="宴请、八项规定",
+    rule="《中国共产党纪律处分条例》",
+):
     return [code, kind, stem, a, b, c, d, answer, "解析", rule, difficulty, tags]
 
 
 @pytest.mark.parametrize(
     ("text", "keys"),
-    [("AC", "AC"), ("A,C", "AC"), ("A、C", "AC"), ("ＡＣ", "AC"), ("a c", "AC"), ("Ｂ", "B")],
+    [
+        ("AC", "AC"),
+        ("A,C", "AC"),
+        ("A、C", "AC"),
+        ("ＡＣ", "AC"),
+        ("a c", "AC"),
+        ("Ｂ", "B"),
+    ],
 )
 def test_answer_spellings(text, keys):
     assert parse_answer(text) == (keys, False)
 
 
-@pytest.mark.parametrize(("text", "key"), [("对", "A"), ("√", "A"), ("错", "B"), ("×", "B")])
+@pytest.mark.parametrize(
+    ("text", "key"), [("对", "A"), ("√", "A"), ("错", "B"), ("×", "B")]
+)
 def test_true_false_spellings(text, key):
     assert parse_answer(text) == (key, True)
 
@@ -55,7 +87,10 @@ def test_csv_template_creates_questions_with_options_tags_and_rule():
     assert q2.kind == QuestionKind.MULTIPLE
     assert [o.is_correct for o in q2.options.all()] == [True, False, True]
     q3 = Question.objects.get(code="Q3")
-    assert [(o.text, o.is_correct) for o in q3.options.all()] == [("对", False), ("错", True)]
+    assert [(o.text, o.is_correct) for o in q3.options.all()] == [
+        ("对", False),
+        ("错", True),
+    ]
     assert (q3.rule_name, q3.rule_article) == ("《廉洁自律准则》", "第二条")
 
 
@@ -67,12 +102,18 @@ def test_xlsx_template_imports_and_reimport_updates():
     sheet.append(_row())
     buffer = io.BytesIO()
     workbook.save(buffer)
-    assert questions_import(data=buffer.getvalue(), filename="q.xlsx", dry_run=False).applied
+    assert questions_import(
+        data=buffer.getvalue(), filename="q.xlsx", dry_run=False
+    ).applied
     again = _csv(_row(stem="新题干", answer="C"))
     report = questions_import(data=again, filename="q.csv", dry_run=False)
     assert report.updated == 1 and Question.objects.count() == 1
     q = Question.objects.get()
-    assert q.stem == "<p>新题干</p>" and [o.is_correct for o in q.options.all()] == [False, False, True]
+    assert q.stem == "<p>新题干</p>" and [o.is_correct for o in q.options.all()] == [
+        False,
+        False,
+        True,
+    ]
 
 
 @pytest.mark.django_db
@@ -105,14 +146,20 @@ def test_each_bad_row_is_reported_and_nothing_is_written(row, message):
     data = _csv(_row("GOOD"), row)
     report = questions_import(data=data, filename="q.csv", dry_run=False)
     assert not report.ok
-    assert any(message in e.message and e.row == 3 for e in report.errors), report.errors
+    assert any(message in e.message and e.row == 3 for e in report.errors), (
+        report.errors
+    )
     assert not Question.objects.exists() and not Option.objects.exists()
 
 
 @pytest.mark.django_db
 def test_duplicate_code_in_file_is_reported():
-    report = questions_import(data=_csv(_row(), _row()), filename="q.csv", dry_run=False)
-    assert [str(e) for e in report.errors] == ["第 3 行（编号）：编号“Q1”与第 2 行重复。"]
+    report = questions_import(
+        data=_csv(_row(), _row()), filename="q.csv", dry_run=False
+    )
+    assert [str(e) for e in report.errors] == [
+        "第 3 行（编号）：编号“Q1”与第 2 行重复。"
+    ]
     assert not Question.objects.exists()
 
 
@@ -162,7 +209,10 @@ def test_gift_file_imports_single_multiple_and_true_false():
     assert [o.is_correct for o in q2.options.all()] == [True, True, False]
     q3 = Question.objects.get(code="GIFT-003")
     assert q3.kind == QuestionKind.TRUE_FALSE
-    assert [(o.text, o.is_correct) for o in q3.options.all()] == [("对", False), ("错", True)]
+    assert [(o.text, o.is_correct) for o in q3.options.all()] == [
+        ("对", False),
+        ("错", True),
+    ]
     untitled = Question.objects.exclude(code__startswith="GIFT-0").get()
     assert untitled.code.startswith("GIFT-")
     # Same file again: stable codes, so it updates rather than duplicates.
@@ -175,14 +225,20 @@ def test_gift_file_imports_single_multiple_and_true_false():
     ("text", "message", "line"),
     [
         ("::G1:: 题干 { =甲 ~乙\n", "找不到成对的答案花括号", 1),
-        ("::G1:: 题干 {=甲 ~乙}\n\n::G2:: 配对 { =甲 -> 乙 =丙 -> 丁 }", "不支持的 GIFT 题型", 3),
+        (
+            "::G1:: 题干 {=甲 ~乙}\n\n::G2:: 配对 { =甲 -> 乙 =丙 -> 丁 }",
+            "不支持的 GIFT 题型",
+            3,
+        ),
         ("::G1:: 题干 {~甲 ~乙}", "没有标出正确答案", 1),
         ("::G1:: 题干 {}", "不支持的 GIFT 题型", 1),
     ],
 )
 def test_gift_errors_point_to_the_line_and_write_nothing(text, message, line):
     report = questions_import(data=text.encode(), filename="x.gift", dry_run=False)
-    assert any(message in e.message and e.row == line for e in report.errors), report.errors
+    assert any(message in e.message and e.row == line for e in report.errors), (
+        report.errors
+    )
     assert not Question.objects.exists()
 
 
@@ -215,12 +271,18 @@ def test_aiken_file_imports_single_choice_questions():
     [
         ("题干\nA. 甲\nB. 乙\n", "缺少 ANSWER: 行", 1),
         ("题干\nA. 甲\nB. 乙\nANSWER: D\n", "答案“D”不是有效的选项字母", 1),
-        ("第一题\nA. 甲\nB. 乙\nANSWER: A\n\n题干\nA. 甲\nANSWER: A\n", "至少需要两个选项", 6),
+        (
+            "第一题\nA. 甲\nB. 乙\nANSWER: A\n\n题干\nA. 甲\nANSWER: A\n",
+            "至少需要两个选项",
+            6,
+        ),
     ],
 )
 def test_aiken_errors_point_to_the_line_and_write_nothing(text, message, line):
     report = questions_import(data=text.encode(), filename="x.txt", dry_run=False)
-    assert any(message in e.message and e.row == line for e in report.errors), report.errors
+    assert any(message in e.message and e.row == line for e in report.errors), (
+        report.errors
+    )
     assert not Question.objects.exists()
 
 
@@ -254,7 +316,11 @@ def test_template_download_is_an_xlsx_with_chinese_headers(client, city):
     response = client.get("/admin/quizzes/template/")
     sheet = load_workbook(io.BytesIO(response.content)).active
     headers = [c.value for c in sheet[1]]
-    assert headers[:3] == ["编号", "题型", "题干"] and "选项F" in headers and "标签" in headers
+    assert (
+        headers[:3] == ["编号", "题型", "题干"]
+        and "选项F" in headers
+        and "标签" in headers
+    )
     # The template's example row imports cleanly.
     report = questions_import(data=response.content, filename="t.xlsx", dry_run=True)
     assert report.ok, report.errors

@@ -1,0 +1,187 @@
+"""Report statistics against hand-computed values on a small fixture.
+
+Eight people take a three-question quiz once (pass mark 60); p5 retakes and passes.
+
+        Q1(A)  Q2(AC)  Q3(A)  score  unit
+  p1    A ✓    AC ✓    A ✓    100    YK-GS-01
+  p2    A ✓    AC ✓    B ✗    66.7   YK-GS-01
+  p3    A ✓    A  ✗    A ✓    66.7   YK-GS-01
+  p4    B ✗    AC ✓    A ✓    66.7   YK-GS-02
+  p5    A ✓    B  ✗    C ✗    33.3   YK-GS-02   (second attempt: 100)
+  p6    C ✗    –  ✗    A ✓    33.3   YK-GS-02
+  p7    B ✗    A  ✗    B ✗    0      YK-JG-01
+  p8    A ✓    AC ✓    A ✓    100    YK-JG-01
+
+n = 8 first attempts, k = round(0.27 × 8) = 2. Upper: p1, p8 (100, earlier first).
+Lower: p7 (0), then p6 (33.3, later submission ranks lower than p5).
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from quizzes import reports
+from quizzes.models import QuestionKind
+from quizzes.services import attempt_start, attempt_submit
+from tests.factories import make_person
+from units.models import Role, Unit
+
+from .conftest import make_question, make_quiz
+
+ANSWERS = {
+    "p1": ("YK-GS-01", ["A"], ["A", "C"], ["A"]),
+    "p2": ("YK-GS-01", ["A"], ["A", "C"], ["B"]),
+    "p3": ("YK-GS-01", ["A"], ["A"], ["A"]),
+    "p4": ("YK-GS-02", ["B"], ["A", "C"], ["A"]),
+    "p5": ("YK-GS-02", ["A"], ["B"], ["C"]),
+    "p6": ("YK-GS-02", ["C"], [], ["A"]),
+    "p7": ("YK-JG-01", ["B"], ["A"], ["B"]),
+    "p8": ("YK-JG-01", ["A"], ["A", "C"], ["A"]),
+}
+
+
+@pytest.fixture
+def taken(practice, city):
+    q2 = make_question(
+        "Q2",
+        kind=QuestionKind.MULTIPLE,
+        options=[("甲", True, ""), ("乙", False, ""), ("丙", True, "")],
+    )
+    quiz = make_quiz(
+        practice, [make_question("Q1"), q2, make_question("Q3")], pass_mark=60
+    )
+    base = timezone.now() - timedelta(hours=1)
+    people = {}
+    for i, (name, (code, *answers)) in enumerate(ANSWERS.items()):
+        person = make_person(name, unit=Unit.objects.get(code=code))
+        people[name] = person
+        at = base + timedelta(minutes=i)
+        attempt = attempt_start(quiz=quiz, user=person, now=at)
+        attempt_submit(
+            attempt=attempt,
+            answers=dict(enumerate(answers, start=1)),
+            now=at + timedelta(seconds=30),
+        )
+    retake = attempt_start(
+        quiz=quiz, user=people["p5"], now=base + timedelta(minutes=20)
+    )
+    attempt_submit(
+        attempt=retake,
+        answers={1: ["A"], 2: ["A", "C"], 3: ["A"]},
+        now=base + timedelta(minutes=21),
+    )
+    return quiz
+
+
+def test_group_size_rounds_half_up():
+    assert [reports.group_size(n) for n in (4, 8, 10, 50, 100)] == [1, 2, 3, 14, 27]
+
+
+def test_quiz_summary(taken, admin_user, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        summary = next(
+            q for q in reports.quiz_summaries(user=admin_user) if q.pk == taken.pk
+        )
+    assert (summary.attempt_count, summary.participants, summary.passed_people) == (
+        9,
+        8,
+        6,
+    )
+    assert summary.pass_rate == pytest.approx(0.75)
+    assert summary.mean_score == pytest.approx(466.7 / 8)
+    assert summary.distribution == [
+        ("0–60", 3),
+        ("60–70", 3),
+        ("70–80", 0),
+        ("80–90", 0),
+        ("90–100", 3),
+    ]
+
+
+def test_item_facility_discrimination_and_options(
+    taken, admin_user, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        stats = {
+            s.code: s for s in reports.item_statistics(user=admin_user, quiz=taken)
+        }
+    q1, q2, q3 = stats["Q1"], stats["Q2"], stats["Q3"]
+    assert (q1.asked, q1.correct, q1.facility) == (8, 5, 0.625)
+    assert (q2.correct, q2.facility, q2.unanswered) == (4, 0.5, 1)
+    assert q3.facility == 0.625
+    assert q1.discrimination == pytest.approx(1.0)  # upper 2/2, lower 0/2
+    assert q2.discrimination == pytest.approx(1.0)  # upper 2/2, lower 0/2
+    assert q3.discrimination == pytest.approx(0.5)  # upper 2/2, lower 1/2 (p6)
+    assert [(letter, n) for letter, _t, n in q1.options] == [
+        ("A", 5),
+        ("B", 2),
+        ("C", 1),
+    ]
+    assert [(letter, n) for letter, _t, n in q2.options] == [
+        ("A", 6),
+        ("B", 1),
+        ("C", 4),
+    ]
+    assert q2.correct_keys == "AC"
+
+
+def test_unit_rollup_against_target(taken, admin_user, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        units = {u.code: u for u in reports.unit_rollup(user=admin_user, quiz=taken)}
+    gs1, gs2, gs, jg1, yk = (
+        units[c] for c in ("YK-GS-01", "YK-GS-02", "YK-GS", "YK-JG-01", "YK")
+    )
+    assert (gs1.participants, gs1.passed_people, gs1.pass_rate, gs1.status) == (
+        3,
+        3,
+        1.0,
+        "met",
+    )
+    assert gs1.mean_score == pytest.approx((100 + 66.7 + 66.7) / 3)
+    assert gs1.participation_rate == pytest.approx(3 / 100)
+    assert (gs2.participants, gs2.passed_people, gs2.status) == (3, 2, "not_met")
+    assert (gs.participants, gs.passed_people, gs.subtree_headcount) == (6, 5, 150)
+    assert gs.pass_rate == pytest.approx(5 / 6)
+    assert (jg1.participants, jg1.pass_rate, jg1.mean_score) == (2, 0.5, 50.0)
+    assert (yk.participants, yk.passed_people, yk.subtree_headcount) == (8, 6, 180)
+    assert yk.parent_code is None and gs1.parent_code == "YK-GS"
+
+
+def test_unit_manager_sees_own_subtree_only(taken):
+    manager = make_person(
+        "gsm",
+        unit=Unit.objects.get(code="YK-GS"),
+        role=Role.UNIT_MANAGER,
+        managed_unit=Unit.objects.get(code="YK-GS"),
+    )
+    summary = next(q for q in reports.quiz_summaries(user=manager) if q.pk == taken.pk)
+    assert (summary.participants, summary.passed_people) == (6, 5)
+    codes = {u.code for u in reports.unit_rollup(user=manager, quiz=taken)}
+    assert codes == {"YK-GS", "YK-GS-01", "YK-GS-02"}
+    stats = {s.code: s for s in reports.item_statistics(user=manager, quiz=taken)}
+    assert stats["Q1"].asked == 6 and stats["Q1"].correct == 4
+
+
+def test_report_pages_and_export(client, taken, admin_user):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(admin_user)
+    assert "75.0%" in client.get("/admin/quizzes/reports/").content.decode()
+    html = client.get(f"/admin/quizzes/reports/{taken.pk}/").content.decode()
+    assert "0.63" in html and "胡库村" in html
+    response = client.get(f"/admin/quizzes/reports/{taken.pk}/export/")
+    book = load_workbook(BytesIO(response.content))
+    units = list(book.worksheets[2].iter_rows(values_only=True))
+    assert units[0][:2] == ("unit_code", "unit_name")
+    yk = next(r for r in units if r[0] == "YK")
+    assert yk[5] == 8 and yk[8] == pytest.approx(0.75)
+
+
+def test_learner_and_editor_cannot_see_reports(client, taken):
+    client.force_login(make_person("ed", role=Role.EDITOR))
+    response = client.get("/admin/quizzes/reports/")
+    # The admin turns PermissionDenied into a redirect to its dashboard.
+    assert response.status_code == 302 and response.url == "/admin/"
