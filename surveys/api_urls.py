@@ -1,3 +1,7 @@
+"""Mounted at /api/v1/ by config.urls."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from .api import api
+
+urlpatterns = [path("", api.urls)]

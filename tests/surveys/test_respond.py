@@ -9,7 +9,12 @@ import pytest
 from django.utils import timezone
 
 from surveys.models import Answer, CampaignUnit, InvitationCode, Response
-from surveys.services import campaign_close, campaign_create, campaign_open, invitation_codes_issue
+from surveys.services import (
+    campaign_close,
+    campaign_create,
+    campaign_open,
+    invitation_codes_issue,
+)
 from tests.factories import make_person
 from units.models import Unit
 

@@ -1,0 +1,30 @@
+"""Admin pages of campaigns beyond their listings (mounted under /admin/surveys/)."""
+
+from django.urls import path
+
+from .views import admin as views
+
+app_name = "surveys_admin"
+
+urlpatterns = [
+    path("campaigns/<int:campaign_id>/", views.dashboard, name="dashboard"),
+    path("campaigns/<int:campaign_id>/open/", views.open_campaign, name="open"),
+    path("campaigns/<int:campaign_id>/close/", views.close_campaign, name="close"),
+    path("campaigns/<int:campaign_id>/distribution/", views.distribution, name="distribution"),
+    path(
+        "campaigns/<int:campaign_id>/qr/<str:unit_code>.<str:file_format>",
+        views.qr_code,
+        name="qr",
+    ),
+    path("campaigns/<int:campaign_id>/posters/", views.posters, name="posters"),
+    path("campaigns/<int:campaign_id>/codes/", views.codes, name="codes"),
+    path(
+        "campaigns/<int:campaign_id>/import/",
+        views.ResponseImportView.as_view(),
+        name="import_responses",
+    ),
+    path("campaigns/<int:campaign_id>/export/", views.export, name="export"),
+    path("campaigns/<int:campaign_id>/scorecard/", views.scorecard, name="scorecard"),
+    path("scorecards/", views.scorecards, name="scorecards"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+]

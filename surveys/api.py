@@ -1,0 +1,205 @@
+"""Read-only JSON API (django-ninja) at /api/v1/, schema at /api/v1/openapi.json.
+
+Authentication: a personal token (`Authorization: Bearer qlxt_…`, issued in the admin)
+or the admin session. A token carries its owner's scope; data outside it is a 404, so
+the API does not reveal which campaigns or units exist elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer, django_auth
+
+from units.models import Unit
+
+from .models import ApiToken, Campaign
+from .scoring import MIN_RESPONDENTS_FOR_DETAIL
+from .selectors import campaigns_visible_to, distributions, scope_paths_for, scorecard_for
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = (
+            ApiToken.objects.filter(
+                key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True
+            )
+            .select_related("user")
+            .first()
+        )
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="清廉学堂 API",
+    version="1",
+    description="Read-only: campaigns, scorecards (METRICS.md field names), distributions.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="surveys_api",
+    # The interactive docs page would load scripts from a CDN; the schema is enough.
+    docs_url=None,
+)
+
+
+class CampaignOut(Schema):
+    id: int
+    title: str
+    description: str
+    survey_id: int
+    root_unit_code: str
+    mode: str
+    state: str
+    starts_on: date | None
+    ends_on: date | None
+    participation_target: float
+    recognition_target: float
+    satisfaction_target: float
+    recognition_threshold: float
+
+
+class RatesOut(Schema):
+    headcount: int
+    participants: int
+    participation_rate: float | None
+    participation_status: str | None
+    participation_gap: int
+    respondents: int
+    recognising: int | None
+    recognition_rate: float | None
+    recognition_ci_low: float | None
+    recognition_ci_high: float | None
+    recognition_status: str | None
+    recognition_gap: int | None
+    satisfaction_rate: float | None
+    satisfaction_ci_low: float | None
+    satisfaction_ci_high: float | None
+    satisfaction_index: float | None
+    satisfaction_status: str | None
+
+
+class UnitRowOut(RatesOut):
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    parent_code: str | None
+
+
+class KindRowOut(RatesOut):
+    unit_kind: str
+
+
+class ItemOut(Schema):
+    code: str
+    text: str
+    answered: int
+    correct: int
+    rate: float | None
+
+
+class ScorecardOut(Schema):
+    campaign: dict
+    units: list[UnitRowOut]
+    kinds: list[KindRowOut]
+    items: list[ItemOut]
+
+
+class OptionCountOut(Schema):
+    code: str
+    label: str
+    is_correct: bool
+    count: int
+    share: float | None
+
+
+class QuestionOut(Schema):
+    code: str
+    kind: str
+    text: str
+    answered: int
+    options: list[OptionCountOut]
+    texts: list[str]
+
+
+class DistributionOut(Schema):
+    unit_code: str
+    respondents: int
+    hidden: bool
+    questions: list[QuestionOut]
+
+
+def _campaign_for(request, campaign_id: int) -> tuple[Campaign, list[str] | None]:
+    campaign = get_object_or_404(
+        campaigns_visible_to(user=request.auth).select_related("root_unit"), pk=campaign_id
+    )
+    scope = scope_paths_for(user=request.auth, campaign=campaign)
+    if scope == []:
+        raise Http404
+    return campaign, scope
+
+
+def _fields(campaign: Campaign) -> dict:
+    return {
+        "id": campaign.pk,
+        "title": campaign.title,
+        "description": campaign.description,
+        "survey_id": campaign.survey_id,
+        "root_unit_code": campaign.root_unit.code,
+        "mode": campaign.mode,
+        "state": campaign.state,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "participation_target": float(campaign.participation_target),
+        "recognition_target": float(campaign.recognition_target),
+        "satisfaction_target": float(campaign.satisfaction_target),
+        "recognition_threshold": float(campaign.recognition_threshold),
+    }
+
+
+@api.get("/campaigns", response=list[CampaignOut], tags=["campaigns"])
+def list_campaigns(request):
+    return [_fields(c) for c in campaigns_visible_to(user=request.auth)[:500]]
+
+
+@api.get("/campaigns/{campaign_id}", response=CampaignOut, tags=["campaigns"])
+def get_campaign(request, campaign_id: int):
+    campaign, _scope = _campaign_for(request, campaign_id)
+    return _fields(campaign)
+
+
+@api.get("/campaigns/{campaign_id}/scorecard", response=ScorecardOut, tags=["scorecards"])
+def get_scorecard(request, campaign_id: int):
+    """The same shape as `manage.py campaign_report --format json`."""
+    campaign, scope = _campaign_for(request, campaign_id)
+    return scorecard_for(campaign=campaign, scope_paths=scope)
+
+
+@api.get(
+    "/campaigns/{campaign_id}/distributions", response=DistributionOut, tags=["scorecards"]
+)
+def get_distributions(request, campaign_id: int, unit: str | None = None):
+    """Per-question option counts in a unit's subtree. Below 5 respondents, unit managers
+    get no distributions and no free text (METRICS.md, privacy)."""
+    from units.permissions import can_manage_campaigns
+
+    campaign, scope = _campaign_for(request, campaign_id)
+    report = scorecard_for(campaign=campaign, scope_paths=scope)
+    rows = {r["unit_code"]: r for r in report["units"]}
+    code = unit or (report["units"][0]["unit_code"] if report["units"] else "")
+    if code not in rows:
+        raise Http404
+    respondents = rows[code]["respondents"]
+    hidden = not can_manage_campaigns(request.auth) and respondents < MIN_RESPONDENTS_FOR_DETAIL
+    questions = (
+        []
+        if hidden
+        else distributions(campaign=campaign, root=get_object_or_404(Unit, code=code))
+    )
+    return {"unit_code": code, "respondents": respondents, "hidden": hidden, "questions": questions}

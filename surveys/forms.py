@@ -1,0 +1,32 @@
+"""Admin forms: built-in satisfaction options, and campaign settings that freeze once
+the campaign has opened."""
+
+from __future__ import annotations
+
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .models import CampaignState
+from .services import question_options_ensure
+
+LOCKED_AFTER_OPENING = ("survey", "root_unit", "mode")
+
+
+class QuestionAdminForm(WagtailAdminModelForm):
+    def save(self, commit=True):
+        question = super().save(commit=commit)
+        if commit:
+            question_options_ensure(question=question)
+        return question
+
+
+class CampaignAdminForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.state != CampaignState.DRAFT:
+            # The snapshot, links and responses belong to these: changing them would
+            # rewrite history.
+            for name in LOCKED_AFTER_OPENING:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+        if "root_unit" in self.fields:
+            self.fields["root_unit"].queryset = self.fields["root_unit"].queryset.order_by("path")

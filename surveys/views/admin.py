@@ -1,0 +1,369 @@
+"""Wagtail admin pages of a campaign beyond its listing: dashboard, open/close,
+distribution (links, QR codes, posters), invitation codes, paper import, exports,
+scorecard drill-down, and personal API tokens."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tabular.admin_views import ImportView
+from units import permissions
+from units.models import Unit
+
+from .. import charts
+from ..exports import CONTENT_TYPES, campaign_export
+from ..imports import ResponseImporter
+from ..models import ApiToken, Campaign, CampaignMode, CampaignState, CampaignUnit
+from ..scoring import MIN_RESPONDENTS_FOR_DETAIL
+from ..selectors import (
+    campaign_units,
+    campaigns_visible_to,
+    distributions,
+    item_rates,
+    scope_paths_for,
+    scorecard_for,
+    trend,
+)
+from ..services import (
+    api_token_issue,
+    api_token_revoke,
+    campaign_close,
+    campaign_open,
+    invitation_codes_issue,
+)
+
+
+def _managed_campaign(request, campaign_id: int) -> Campaign:
+    if not permissions.can_manage_campaigns(request.user):
+        raise PermissionDenied
+    return get_object_or_404(
+        Campaign.objects.select_related("survey", "root_unit"), pk=campaign_id
+    )
+
+
+def _render(request, template: str, title: str, **context):
+    context |= {"page_title": title, "header_title": title, "header_icon": "tasks"}
+    return TemplateResponse(request, template, context)
+
+
+def dashboard(request, campaign_id: int):
+    campaign = _managed_campaign(request, campaign_id)
+    counts = {
+        "units": campaign.campaign_units.count(),
+        "responses": campaign.responses.filter(completed_at__isnull=False).count(),
+        "codes": campaign.codes.count(),
+        "codes_spent": campaign.codes.filter(spent=True).count(),
+    }
+    return _render(
+        request, "surveys/admin/dashboard.html", campaign.title, campaign=campaign, counts=counts
+    )
+
+
+@require_POST
+def open_campaign(request, campaign_id: int):
+    campaign = _managed_campaign(request, campaign_id)
+    try:
+        campaign_open(campaign=campaign)
+        messages.success(request, _("测评活动已开始，各单元人数已快照。"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("surveys_admin:dashboard", campaign_id=campaign.pk)
+
+
+@require_POST
+def close_campaign(request, campaign_id: int):
+    campaign = _managed_campaign(request, campaign_id)
+    try:
+        campaign_close(campaign=campaign)
+        messages.success(request, _("测评活动已结束，记分卡已冻结。"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("surveys_admin:dashboard", campaign_id=campaign.pk)
+
+
+def _unit_url(request, member: CampaignUnit) -> str:
+    return request.build_absolute_uri(reverse("surveys:unit_link", args=[member.token]))
+
+
+def _qr_svg(url: str, scale: int = 4) -> str:
+    return segno.make(url, error="m").svg_inline(scale=scale, title=url)
+
+
+def distribution(request, campaign_id: int):
+    campaign = _managed_campaign(request, campaign_id)
+    members = campaign_units(campaign=campaign)
+    rows = [
+        {"member": m, "url": _unit_url(request, m), "qr": mark_safe(_qr_svg(_unit_url(request, m), 2))}  # noqa: S308 - segno output
+        for m in members
+    ]
+    return _render(
+        request,
+        "surveys/admin/distribution.html",
+        _("发放：%(title)s") % {"title": campaign.title},
+        campaign=campaign,
+        rows=rows,
+    )
+
+
+def qr_code(request, campaign_id: int, unit_code: str, file_format: str):
+    campaign = _managed_campaign(request, campaign_id)
+    if file_format not in ("svg", "png"):
+        raise Http404
+    member = get_object_or_404(CampaignUnit, campaign=campaign, unit__code=unit_code)
+    qr = segno.make(_unit_url(request, member), error="m")
+    buffer = io.BytesIO()
+    if file_format == "svg":
+        qr.save(buffer, kind="svg", scale=10, border=2)
+        content_type = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=10, border=2)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="qr-{campaign.pk}-{unit_code}.{file_format}"'
+    )
+    return response
+
+
+def posters(request, campaign_id: int):
+    """One printable page per unit: the browser's "print to PDF" makes the single file."""
+    campaign = _managed_campaign(request, campaign_id)
+    members = campaign_units(campaign=campaign)
+    only = request.GET.get("unit")
+    if only:
+        members = [m for m in members if m.unit.code == only]
+    pages = [
+        {"member": m, "url": _unit_url(request, m), "qr": mark_safe(_qr_svg(_unit_url(request, m), 8))}  # noqa: S308 - segno output
+        for m in members
+    ]
+    return TemplateResponse(
+        request, "surveys/admin/posters.html", {"campaign": campaign, "pages": pages}
+    )
+
+
+class CodesForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=gettext_lazy("单元"))
+    count = forms.IntegerField(
+        label=gettext_lazy("数量"), min_value=1, max_value=2000, initial=50
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(
+            campaign_units__campaign=campaign
+        ).order_by("path")
+
+
+def codes(request, campaign_id: int):
+    """Issue codes and print them at once: only hashes are kept, so this sheet is the
+    only copy of the codes."""
+    campaign = _managed_campaign(request, campaign_id)
+    if campaign.mode != CampaignMode.CODES:
+        messages.error(request, _("只有邀请码方式的测评活动需要邀请码。"))
+        return redirect("surveys_admin:dashboard", campaign_id=campaign.pk)
+    form = CodesForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        unit = form.cleaned_data["unit"]
+        issued = invitation_codes_issue(
+            campaign=campaign, unit=unit, count=form.cleaned_data["count"]
+        )
+        entry = request.build_absolute_uri(reverse("surveys:code", args=[campaign.pk]))
+        return TemplateResponse(
+            request,
+            "surveys/admin/code_sheet.html",
+            {
+                "campaign": campaign,
+                "unit": unit,
+                "codes": issued,
+                "entry": entry,
+                "qr": mark_safe(_qr_svg(entry, 3)),  # noqa: S308 - segno output
+                "issued_at": timezone.localtime(),
+            },
+        )
+    return _render(
+        request,
+        "surveys/admin/codes.html",
+        _("签发邀请码：%(title)s") % {"title": campaign.title},
+        campaign=campaign,
+        form=form,
+    )
+
+
+class ResponseImportView(ImportView):
+    title = gettext_lazy("导入纸质问卷")
+    preview_columns = [
+        ("unit_code", gettext_lazy("单元编码")),
+        ("answered", gettext_lazy("已答题数")),
+    ]
+
+    def has_permission(self, user):
+        return permissions.can_manage_campaigns(user)
+
+    def dispatch(self, request, *args, campaign_id: int, **kwargs):
+        self.campaign = get_object_or_404(Campaign, pk=campaign_id)
+        self.success_url_name = reverse("surveys_admin:dashboard", args=[campaign_id])
+        codes = ", ".join(self.campaign.survey.questions.values_list("code", flat=True))
+        self.columns = [
+            ("unit_code", _("单元编码（必填，须在本活动范围内）")),
+            (codes, _("每题一列，列名为题目编码；填选项编码或选项文字，多选用 | 分隔，留空为未答")),
+        ]
+        return super().dispatch(request, *args, **kwargs)
+
+    def breadcrumbs(self) -> list[dict]:
+        # success_url_name holds the dashboard's path (redirect accepts both).
+        return [
+            {"url": reverse("wagtailadmin_home"), "label": _("仪表盘")},
+            {"url": self.success_url_name, "label": self.campaign.title},
+            {"url": "", "label": self.title},
+        ]
+
+    def importer_class(self):
+        return ResponseImporter(self.campaign)
+
+
+def export(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("root_unit"), pk=campaign_id)
+    scope = _scope_or_deny(request, campaign)
+    file_format = request.GET.get("format", "xlsx")
+    by = request.GET.get("by", "unit")
+    if file_format not in CONTENT_TYPES or by not in ("unit", "kind"):
+        raise Http404
+    data = campaign_export(campaign=campaign, file_format=file_format, by=by, scope_paths=scope)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="scorecard-{campaign.pk}-{by}-{stamp}.{file_format}"'
+    )
+    return response
+
+
+def _scope_or_deny(request, campaign: Campaign) -> list[str] | None:
+    scope = scope_paths_for(user=request.user, campaign=campaign)
+    if scope == []:
+        raise Http404
+    return scope
+
+
+def scorecards(request):
+    """Campaigns whose scorecard the user may open (unit managers: overlapping their scope)."""
+    if not (
+        permissions.can_manage_campaigns(request.user)
+        or permissions.scorecard_units_for(request.user).exists()
+    ):
+        raise PermissionDenied
+    campaigns = campaigns_visible_to(user=request.user).exclude(state=CampaignState.DRAFT)
+    return _render(
+        request, "surveys/admin/scorecards.html", _("测评记分卡"), campaigns=campaigns[:200]
+    )
+
+
+def scorecard(request, campaign_id: int):
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("survey", "root_unit"), pk=campaign_id
+    )
+    scope = _scope_or_deny(request, campaign)
+    report = scorecard_for(campaign=campaign, scope_paths=scope)
+    rows = {r["unit_code"]: r for r in report["units"]}
+    if not rows:
+        raise Http404
+    code = request.GET.get("unit") or report["units"][0]["unit_code"]
+    row = rows.get(code)
+    if row is None:
+        raise Http404
+    unit = get_object_or_404(Unit, code=code)
+    children = [r for r in report["units"] if r["parent_code"] == code]
+    ancestors = []
+    parent = row["parent_code"]
+    while parent in rows:
+        ancestors.insert(0, rows[parent])
+        parent = rows[parent]["parent_code"]
+    is_manager = permissions.can_manage_campaigns(request.user)
+    detail_visible = is_manager or row["respondents"] >= MIN_RESPONDENTS_FOR_DETAIL
+    points = trend(campaign=campaign, root=unit)
+    title = _("记分卡：%(title)s") % {"title": campaign.title}
+    targets = report["campaign"]
+    return _render(
+        request,
+        "surveys/admin/scorecard.html",
+        title,
+        campaign=campaign,
+        report=report,
+        row=row,
+        unit=unit,
+        children=children,
+        ancestors=ancestors,
+        kinds=report["kinds"] if code == report["units"][0]["unit_code"] else [],
+        items=item_rates(campaign=campaign, root=unit),
+        trend=points,
+        questions=distributions(campaign=campaign, root=unit) if detail_visible else [],
+        detail_visible=detail_visible,
+        min_detail=MIN_RESPONDENTS_FOR_DETAIL,
+        participation_chart=charts.bars(
+            children or [row],
+            metric="participation_rate",
+            target=targets["participation_target"],
+            title=_("参与率（虚线为目标）"),
+            status_key="participation_status",
+        ),
+        recognition_chart=charts.bars(
+            children or [row],
+            metric="recognition_rate",
+            target=targets["recognition_target"],
+            title=_("认知度（虚线为目标）"),
+            status_key="recognition_status",
+        ),
+        satisfaction_chart=charts.bars(
+            children or [row],
+            metric="satisfaction_rate",
+            target=targets["satisfaction_target"],
+            title=_("满意度（虚线为目标）"),
+            status_key="satisfaction_status",
+        ),
+        trend_chart=charts.trend_line(
+            points, target=targets["participation_target"], title=_("累计参与率（按日）")
+        ),
+        live=campaign.state == CampaignState.OPEN,
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("用途"), max_length=100)
+
+
+def api_tokens(request):
+    """Personal API tokens: the key is shown once, only its hash is kept."""
+    if not permissions.scorecard_units_for(request.user).exists():
+        raise PermissionDenied
+    form = TokenForm(request.POST or None)
+    new_key = ""
+    if request.method == "POST" and request.POST.get("revoke"):
+        token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+        api_token_revoke(token=token)
+        messages.success(request, _("令牌已吊销。"))
+        return redirect("surveys_admin:api_tokens")
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = api_token_issue(user=request.user, name=form.cleaned_data["name"])
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return _render(
+        request,
+        "surveys/admin/api_tokens.html",
+        _("API 令牌"),
+        form=form,
+        tokens=tokens,
+        new_key=new_key,
+    )
