@@ -19,7 +19,12 @@ from units.models import Unit
 
 from .models import ApiToken, Campaign
 from .scoring import MIN_RESPONDENTS_FOR_DETAIL
-from .selectors import campaigns_visible_to, distributions, scope_paths_for, scorecard_for
+from .selectors import (
+    campaigns_visible_to,
+    distributions,
+    scope_paths_for,
+    scorecard_for,
+)
 
 
 class TokenAuth(HttpBearer):
