@@ -53,3 +53,12 @@ def test_pages_reference_no_external_assets(client, home_page):
     html = client.get("/").content.decode()
     assert "http://" not in html.replace("http://testserver", "")
     assert "https://" not in html
+
+
+def test_server_error_page_renders_without_the_database(rf):
+    from home.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "服务器出错了" in html and "Something went wrong" in html
