@@ -69,3 +69,22 @@ def _encode(dataset, file_format: str) -> bytes:
         # UTF-8 with BOM: Excel in China then opens the CSV with the right encoding.
         return ("\ufeff" + data).encode("utf-8")
     return data
+
+
+ACTIVATION_SHEET_HEADERS = ["username", "name", "unit_code", "code", "expires"]
+
+
+def activation_sheet_rows(issued) -> list[list[str]]:
+    """Rows of the one-time activation sheet for (person, code, expires_at) triples."""
+    from django.utils import timezone
+
+    return [
+        [
+            person.username,
+            person.full_name,
+            person.unit.code if person.unit else "",
+            code,
+            timezone.localtime(expires).strftime("%Y-%m-%d"),
+        ]
+        for person, code, expires in issued
+    ]

@@ -41,6 +41,20 @@ def _unit_choices(request=None):
     return permissions.units_visible_to(request.user).order_by("path")
 
 
+def _transfer_buttons(import_name: str, export_name: str) -> list[Button]:
+    """The "import from Excel" and "export xlsx/csv" entries of a listing's menu."""
+    export_url = reverse(f"units_admin:{export_name}")
+    return [
+        Button(
+            _("从 Excel 导入"),
+            url=reverse(f"units_admin:{import_name}"),
+            icon_name="upload",
+        ),
+        Button(_("导出 xlsx"), url=f"{export_url}?format=xlsx", icon_name="download"),
+        Button(_("导出 csv"), url=f"{export_url}?format=csv", icon_name="download"),
+    ]
+
+
 class UnitFilterSet(WagtailFilterSet):
     parent = django_filters.ModelChoiceFilter(
         label=_("上级单元（直属下级）"),
@@ -84,23 +98,7 @@ class UnitIndexView(generic.IndexView):
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         if permissions.can_change_units(self.request.user):
-            buttons += [
-                Button(
-                    _("从 Excel 导入"),
-                    url=reverse("units_admin:unit_import"),
-                    icon_name="upload",
-                ),
-                Button(
-                    _("导出 xlsx"),
-                    url=reverse("units_admin:unit_export") + "?format=xlsx",
-                    icon_name="download",
-                ),
-                Button(
-                    _("导出 csv"),
-                    url=reverse("units_admin:unit_export") + "?format=csv",
-                    icon_name="download",
-                ),
-            ]
+            buttons += _transfer_buttons("unit_import", "unit_export")
         return buttons
 
 
@@ -188,28 +186,14 @@ class PersonIndexView(generic.IndexView):
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         if permissions.can_import_people(self.request.user):
-            buttons += [
-                Button(
-                    _("从 Excel 导入"),
-                    url=reverse("units_admin:person_import"),
-                    icon_name="upload",
-                ),
-                Button(
-                    _("导出 xlsx"),
-                    url=reverse("units_admin:person_export") + "?format=xlsx",
-                    icon_name="download",
-                ),
-                Button(
-                    _("导出 csv"),
-                    url=reverse("units_admin:person_export") + "?format=csv",
-                    icon_name="download",
-                ),
+            buttons += _transfer_buttons("person_import", "person_export")
+            buttons.append(
                 Button(
                     _("签发激活码"),
                     url=reverse("units_admin:activation_codes"),
                     icon_name="key",
-                ),
-            ]
+                )
+            )
         return buttons
 
 

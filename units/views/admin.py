@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -15,11 +12,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tabular.admin_views import ImportView
+from tabular.exporting import rows_to_csv
 
 from .. import permissions
 from ..imports import PersonImporter, UnitImporter
 from ..models import Unit
-from ..resources import export_people, export_units
+from ..resources import (
+    ACTIVATION_SHEET_HEADERS,
+    activation_sheet_rows,
+    export_people,
+    export_units,
+)
 from ..selectors import people_not_activated
 from ..services import activation_codes_issue
 
@@ -144,20 +147,7 @@ def activation_codes(request):
             people = people_not_activated(queryset=people)
         issued = activation_codes_issue(people=people.select_related("unit"))
         if issued:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["username", "name", "unit_code", "code", "expires"])
-            for person, code, expires in issued:
-                writer.writerow(
-                    [
-                        person.username,
-                        person.full_name,
-                        person.unit.code if person.unit else "",
-                        code,
-                        timezone.localtime(expires).strftime("%Y-%m-%d"),
-                    ]
-                )
-            data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            data = rows_to_csv(ACTIVATION_SHEET_HEADERS, activation_sheet_rows(issued))
             return _download(data, f"activation-codes-{root.code}", "csv")
         form.add_error(None, _("该范围内没有需要激活的人员。"))
     return TemplateResponse(

@@ -1,10 +1,10 @@
-import csv
-import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from tabular.exporting import rows_to_csv
 from units.models import Unit, User
+from units.resources import ACTIVATION_SHEET_HEADERS, activation_sheet_rows
 from units.selectors import people_not_activated
 from units.services import activation_codes_issue
 
@@ -36,27 +36,11 @@ class Command(BaseCommand):
         if not all:
             people = people_not_activated(queryset=people)
         issued = activation_codes_issue(people=people.select_related("unit"))
-        handle = (
-            open(output, "w", newline="", encoding="utf-8-sig")
-            if output
-            else sys.stdout
-        )
-        try:
-            writer = csv.writer(handle)
-            writer.writerow(["username", "name", "unit_code", "code", "expires"])
-            for person, code, expires in issued:
-                writer.writerow(
-                    [
-                        person.username,
-                        person.full_name,
-                        person.unit.code if person.unit else "",
-                        code,
-                        timezone.localtime(expires).strftime("%Y-%m-%d"),
-                    ]
-                )
-        finally:
-            if output:
-                handle.close()
+        data = rows_to_csv(ACTIVATION_SHEET_HEADERS, activation_sheet_rows(issued))
+        if output:
+            Path(output).write_bytes(data)
+        else:
+            self.stdout.write(data.decode("utf-8-sig"), ending="")
         self.stderr.write(
             f"已签发 {len(issued)} 个激活码 / issued {len(issued)} code(s)"
         )
