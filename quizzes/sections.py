@@ -11,7 +11,7 @@ HOME_LIMIT = 4
 
 
 def home_section(request, page):
-    quizzes = selectors.quiz_list_for(user=request.user)[:HOME_LIMIT]
+    quizzes = selectors.quiz_list_for(user=request.user, limit=HOME_LIMIT)
     if not quizzes:
         return None
     index = QuizIndexPage.objects.live().first()

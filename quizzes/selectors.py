@@ -44,7 +44,7 @@ def learning_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
     )
 
 
-def quiz_list_for(*, user, index=None) -> list[QuizPage]:
+def quiz_list_for(*, user, index=None, limit: int | None = None) -> list[QuizPage]:
     """Live quizzes (under `index` if given), each with `question_total` and, for a
     signed-in person, `my_attempts` and `my_best` — one query."""
     quizzes = QuizPage.objects.live().public().order_by("path")
@@ -72,7 +72,7 @@ def quiz_list_for(*, user, index=None) -> list[QuizPage]:
             ),
             my_passed=Exists(mine.filter(passed=True)),
         )
-    return list(quizzes)
+    return list(quizzes[:limit] if limit else quizzes)
 
 
 def quiz_attempts_for(*, user, quiz: QuizPage) -> QuerySet[Attempt]:
