@@ -1,0 +1,192 @@
+"""Page-type rules, block rendering, and the cost of rendering a lesson."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtailmedia.models import get_media_model
+
+from courses.blocks import BaseStreamBlock, RelatedQuizBlock, SourcesStreamBlock
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    LessonPage,
+    StoryIndexPage,
+    StoryPage,
+)
+from home.models import HomePage
+from tests.courses.conftest import make_image, make_lesson
+
+# Measured: 21 (Wagtail routing and privacy checks 10, session and user 2, progress 2,
+# neighbours, course, tags, cover, body images in one query, media). Independent of the
+# number of images or blocks in the body.
+LESSON_PAGE_MAX_QUERIES = 21
+
+
+def test_page_types_form_course_and_story_trees():
+    assert CourseIndexPage.allowed_parent_page_models() == [HomePage]
+    assert CourseIndexPage.allowed_subpage_models() == [CoursePage]
+    assert CoursePage.allowed_parent_page_models() == [CourseIndexPage]
+    assert CoursePage.allowed_subpage_models() == [LessonPage]
+    assert LessonPage.allowed_parent_page_models() == [CoursePage]
+    assert LessonPage.allowed_subpage_models() == []
+    assert StoryIndexPage.allowed_subpage_models() == [StoryPage]
+    assert StoryPage.allowed_parent_page_models() == [StoryIndexPage]
+
+
+def test_lessons_only_go_in_courses_and_indexes_are_single(learning, site_home):
+    assert LessonPage.can_create_at(learning["course"])
+    assert not LessonPage.can_create_at(learning["index"])
+    assert not LessonPage.can_create_at(learning["story_index"])
+    assert not StoryPage.can_create_at(learning["course"])
+    assert not CourseIndexPage.can_create_at(site_home)  # one exists already
+    assert not StoryIndexPage.can_create_at(site_home)
+
+
+def _render(name: str, value) -> str:
+    block = BaseStreamBlock.base_blocks[name]
+    return block.render(block.to_python(value))
+
+
+def test_every_block_has_icon_template_description_and_preview():
+    for name, block in {**BaseStreamBlock.base_blocks,
+                        **SourcesStreamBlock.base_blocks}.items():
+        assert block.meta.icon, name
+        assert block.meta.template, name
+        assert block.meta.description, name
+        if name != "image":  # the image block previews the library's first image
+            assert block.meta.preview_value, name
+
+
+def test_precept_block_renders_an_ordered_list_with_explanations():
+    html = _render("precepts", {"heading": "聂家家规", "items": [
+        {"text": "一针一线也不拿", "explanation": "不占便宜。"},
+        {"text": "作息有定时", "explanation": ""},
+    ]})
+    assert "<h2>聂家家规</h2>" in html
+    assert "<li><strong>一针一线也不拿</strong><p>不占便宜。</p></li>" in html
+    assert "<li><strong>作息有定时</strong></li>" in html
+
+
+def test_quote_key_points_reflection_and_quiz_blocks_render():
+    assert "—— 据王芳回忆" in _render("quote", {"text": "为官一任", "attribution": "据王芳回忆"})
+    points = _render("key_points", {"heading": "要点", "points": ["甲", "乙"]})
+    assert "<li>甲</li><li>乙</li>" in points
+    reflection = _render("reflection", {"question": "你会怎么做？", "hint": "想想规定"})
+    assert "你会怎么做？" in reflection and "<details>" in reflection
+    quiz = _render("quiz_link", {"title": "红包情景题", "link": "/practice/gifts/",
+                                 "description": ""})
+    assert 'href="/practice/gifts/"' in quiz and "红包情景题" in quiz
+
+
+def test_quiz_link_accepts_site_paths_and_web_addresses_only():
+    block = RelatedQuizBlock()
+    for link in ("/practice/x/", "https://example.org/q"):
+        block.clean(block.to_python({"title": "练", "link": link, "description": ""}))
+    with pytest.raises(ValidationError):
+        block.clean(block.to_python(
+            {"title": "练", "link": "javascript:alert(1)", "description": ""}
+        ))
+
+
+@pytest.mark.django_db
+def test_image_block_renders_a_rendition_with_alt_text_and_caption():
+    image = make_image("史迹馆", size=(1600, 900))
+    html = _render("image", {"image": image.pk, "alt_text": "胡则史迹馆外景",
+                             "caption": "胡则史迹馆", "attribution": "清廉学堂"})
+    assert 'alt="胡则史迹馆外景"' in html
+    assert 'width="800"' in html and 'height="450"' in html
+    assert "<figcaption>胡则史迹馆" in html
+
+
+@pytest.mark.django_db
+def test_audio_block_renders_player_and_transcript():
+    media = get_media_model().objects.create(
+        title="朗读", type="audio", duration=10, file="media/n.wav"
+    )
+    html = _render("audio", {"audio": media.pk, "title": "课文朗读",
+                             "transcript": "胡则，字子正。"})
+    assert "<audio controls" in html and "data-media-report" in html
+    assert "media/n.wav" in html
+    assert "<summary>文字稿</summary>" in html and "胡则，字子正。" in html
+
+
+def test_story_page_shows_facts_precepts_and_sources(client, learning):
+    story = learning["story"]
+    story.era, story.place = "北宋", "永康"
+    story.precepts = [{"type": "precepts", "value": {"heading": "家训", "items": [
+        {"text": "积善兴家", "explanation": ""}]}}]
+    story.sources = [{"type": "source", "value": {
+        "title": "《宋史·胡则传》", "publisher": "", "url": "", "note": ""}}]
+    story.save_revision().publish()
+    body = client.get(story.url).content.decode()
+    assert "<dt>人物</dt><dd>人物甲</dd>" in body
+    assert "<dt>年代</dt><dd>北宋</dd>" in body
+    assert "积善兴家" in body
+    assert "<h2>资料来源</h2>" in body and "《宋史·胡则传》" in body
+
+
+@pytest.fixture
+def rich_lesson(learning):
+    images = [make_image(f"图{n}", size=(1600, 900)) for n in range(3)]
+    media = get_media_model().objects.create(
+        title="朗读", type="audio", duration=10, file="media/n.wav"
+    )
+    body = [
+        {"type": "rich_text", "value": "<p>正文</p>"},
+        *({"type": "image", "value": {"image": i.pk, "alt_text": "图", "caption": "",
+                                      "attribution": ""}} for i in images),
+        {"type": "audio", "value": {"audio": media.pk, "title": "朗读", "transcript": "稿"}},
+        {"type": "quote", "value": {"text": "引文", "attribution": ""}},
+        {"type": "key_points", "value": {"heading": "要点", "points": ["一", "二"]}},
+        {"type": "reflection", "value": {"question": "问", "hint": ""}},
+    ]
+    lesson = make_lesson(learning["course"], "rich", body=body, tags=["胡公", "家训"])
+    lesson.cover = images[0]
+    lesson.save_revision().publish()
+    return lesson
+
+
+def test_lesson_page_renders_in_a_bounded_number_of_queries(
+    client, rich_lesson, villager, django_assert_max_num_queries
+):
+    client.force_login(villager)
+    client.get(rich_lesson.url)  # first view creates the image renditions
+    with django_assert_max_num_queries(LESSON_PAGE_MAX_QUERIES):
+        response = client.get(rich_lesson.url)
+    body = response.content.decode()
+    assert "第 4 / 4 课" in body
+    assert body.count('alt="图"') == 3
+
+
+def test_image_renditions_are_reused_on_the_second_render(client, rich_lesson):
+    with CaptureQueriesContext(connection) as first:
+        client.get(rich_lesson.url)
+    assert any("INSERT INTO \"wagtailimages_rendition\"" in q["sql"] for q in first)
+    with CaptureQueriesContext(connection) as second:
+        client.get(rich_lesson.url)
+    assert not [q for q in second if "wagtailimages_rendition" in q["sql"]]
+
+
+def test_course_index_lists_courses_with_progress(client, learning, villager,
+                                                  django_assert_max_num_queries):
+    client.force_login(villager)
+    with django_assert_max_num_queries(10):
+        response = client.get(learning["index"].url)
+    [course] = response.context["courses"]
+    assert (course.title, course.lesson_count, course.percent) == ("课程甲", 3, 0)
+    assert "3 节微课" in response.content.decode()
+
+
+def test_home_page_shows_courses_and_stories(client, learning):
+    body = client.get("/").content.decode()
+    assert "课程甲" in body and "故事甲" in body
+    assert "全部课程" in body and "全部故事" in body
+
+
+def test_me_page_shows_my_learning_section(client, learning, villager):
+    client.force_login(villager)
+    body = client.get("/me/").content.decode()
+    assert "我的学习" in body and "已学完 0 节微课" in body and "我的投稿（0）" in body
