@@ -228,7 +228,12 @@ def report_index(request):
     return TemplateResponse(
         request,
         "quizzes/admin/report_index.html",
-        {"title": _("测验统计"), "quizzes": reports.quiz_summaries(user=request.user)},
+        {
+            "page_title": _("测验统计"),
+            "header_title": _("测验统计"),
+            "header_icon": "table",
+            "quizzes": reports.quiz_summaries(user=request.user),
+        },
     )
 
 
@@ -242,7 +247,10 @@ def report_detail(request, quiz_id: int):
         request,
         "quizzes/admin/report_detail.html",
         {
-            "title": quiz.title,
+            "page_title": _("测验统计"),
+            "page_subtitle": quiz.title,
+            "header_title": quiz.title,
+            "header_icon": "table",
             "quiz": quiz,
             "summary": summary,
             "items": reports.item_statistics(user=request.user, quiz=quiz),
