@@ -33,7 +33,7 @@ QUESTIONS = [
     QuestionSpec("R2", "recognition", "胡则（胡公）是哪里人？",
                  [("A", "婺州永康（今永康市古山镇胡库村）"), ("B", "杭州钱塘"), ("C", "温州永嘉"), ("D", "福州闽县")],
                  {"A"}, True, "清廉文化认知"),
-    QuestionSpec("R3", "recognition", "以下哪些属于清廉单元建设的类型？（多选）",
+    QuestionSpec("R3", "recognition", "以下哪些属于清廉单元建设的类型？",
                  [("A", "清廉机关"), ("B", "清廉学校"), ("C", "清廉村居"), ("D", "私人会所")],
                  {"A", "B", "C"}, True, "清廉文化认知"),
     QuestionSpec("R4", "recognition", "违规公款吃喝、超标准接待，违反的是哪一项规定？",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -502,10 +502,13 @@ def distributions(*, campaign: Campaign, root: Unit | None = None, with_text: bo
 
 
 def campaigns_open_for(*, user) -> QuerySet[Campaign]:
-    """Identified campaigns open now whose tree includes the user's unit."""
+    """Campaigns open now whose tree includes the user's unit, each annotated with
+    `unit_token`, the link token of that unit (anonymous campaigns are answered through it,
+    so the response stays unlinked to the person even when they are logged in)."""
     if not (user.is_authenticated and user.unit_id):
         return Campaign.objects.none()
     today = timezone.localdate()
+    token = CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit_id=user.unit_id)
     return (
         Campaign.objects.filter(
             state=CampaignState.OPEN,
@@ -513,6 +516,7 @@ def campaigns_open_for(*, user) -> QuerySet[Campaign]:
         )
         .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .annotate(unit_token=Subquery(token.values("token")[:1]))
         .select_related("survey")
         .order_by("-opened_at")
     )

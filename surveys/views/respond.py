@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -38,9 +39,18 @@ def index(request):
         ).values_list("campaign_id", "completed_at"):
             (done if completed else drafts).add(campaign_id)
     rows = [
-        {"campaign": c, "done": c.pk in done, "draft": c.pk in drafts} for c in campaigns
+        {"campaign": c, "url": _answer_url(c), "done": c.pk in done, "draft": c.pk in drafts}
+        for c in campaigns
     ]
     return TemplateResponse(request, "surveys/index.html", {"rows": rows})
+
+
+def _answer_url(campaign: Campaign) -> str:
+    if campaign.mode == CampaignMode.IDENTIFIED:
+        return reverse("surveys:identified", args=[campaign.pk])
+    if campaign.mode == CampaignMode.CODES:
+        return reverse("surveys:code", args=[campaign.pk])
+    return reverse("surveys:unit_link", args=[campaign.unit_token])
 
 
 def _unavailable(request, campaign: Campaign):

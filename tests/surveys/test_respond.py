@@ -197,3 +197,9 @@ def test_invitation_code_is_spent_once_and_not_linked(client, coded):
 def test_codes_page_without_a_code_goes_back_to_entry(client, coded):
     reply = client.get(f"/surveys/{coded.pk}/code/answer/")
     assert reply["Location"] == f"/surveys/{coded.pk}/code/"
+
+
+def test_surveys_index_links_anonymous_campaigns_through_the_unit_link(client, campaign, member):
+    client.force_login(member)
+    html = client.get("/surveys/").content.decode()
+    assert _link(campaign) in html

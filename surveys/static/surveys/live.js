@@ -21,7 +21,7 @@
           if (r) r.textContent = pct(u.participation_rate);
         });
       });
-      if (status) status.textContent = status.dataset.updated || ("✓ " + new Date().toLocaleTimeString());
+      if (status) status.textContent = status.dataset.label + " · " + new Date().toLocaleTimeString();
     };
     socket.onclose = function () { setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };
   }
