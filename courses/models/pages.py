@@ -37,7 +37,12 @@ class SegmentedSearchMixin:
         return [self.title, getattr(self, "summary", "")]
 
     def search_terms(self) -> str:
-        return segment_for_index(" ".join(t for t in self.searchable_text() if t))
+        # Title tokens appear twice so that pages named for a term rank above pages that
+        # only mention it (the database backends weigh by term frequency).
+        title = segment_for_index(self.title)
+        return " ".join([title, title, segment_for_index(
+            " ".join(t for t in self.searchable_text() if t)
+        )])
 
 
 class CourseIndexPage(Page):

@@ -190,3 +190,15 @@ def test_me_page_shows_my_learning_section(client, learning, villager):
     client.force_login(villager)
     body = client.get("/me/").content.decode()
     assert "我的学习" in body and "已学完 0 节微课" in body and "我的投稿（0）" in body
+
+
+def test_editors_can_add_and_edit_lessons_in_the_admin(client, learning, admin_user):
+    admin_user.is_superuser = admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    course, lesson = learning["course"], learning["lessons"][0]
+    add = client.get(f"/admin/pages/add/courses/lessonpage/{course.pk}/")
+    assert add.status_code == 200
+    edit = client.get(f"/admin/pages/{lesson.pk}/edit/")
+    assert edit.status_code == 200
+    assert "预计学习分钟数" in edit.content.decode()
