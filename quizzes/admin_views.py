@@ -82,7 +82,7 @@ class QuestionImportView(ImportView):
     """The shared upload → preview → confirm flow, with GIFT and Aiken besides sheets."""
 
     title = gettext_lazy("导入题目")
-    success_url_name = "quizzes_question:list"
+    success_url_name = "wagtailsnippets_quizzes_question:list"
     columns = [
         ("编号", gettext_lazy("必填，稳定编号；已存在则更新该题")),
         ("题型", gettext_lazy("单选、多选、判断；留空时按答案推断")),

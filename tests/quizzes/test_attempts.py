@@ -178,3 +178,30 @@ def test_quiz_without_questions_cannot_start(practice):
     quiz = make_quiz(practice, [], slug="empty")
     with pytest.raises(AttemptError, match="没有可用的题目"):
         attempt_start(quiz=quiz, user=make_person())
+
+
+def test_random_draw_skips_questions_aimed_at_other_unit_kinds(practice, city):
+    from tests.factories import kind
+    from units.models import Unit
+
+    village = make_question("VILLAGE", tags=("村务",))
+    village.target_kinds.set([kind("村居")])
+    village.save()
+    school = make_question("SCHOOL", tags=("村务",))
+    school.target_kinds.set([kind("学校")])
+    school.save()
+    make_question("ALL", tags=("村务",))
+    quiz = make_quiz(
+        practice,
+        [],
+        slug="kinds",
+        mode=SelectionMode.RANDOM,
+        draw_tag="村务",
+        draw_count=10,
+    )
+    person = make_person(unit=Unit.objects.get(code="YK-GS-01"))
+    attempt = attempt_start(quiz=quiz, user=person)
+    assert set(attempt.items.values_list("question_code", flat=True)) == {
+        "VILLAGE",
+        "ALL",
+    }

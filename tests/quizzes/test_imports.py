@@ -333,3 +333,35 @@ def test_learner_cannot_download_template_or_import(client, city):
     client.force_login(make_person("plain"))
     assert client.get("/admin/quizzes/template/").status_code in (302, 403)
     assert client.get("/admin/quizzes/import/").status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_admin_import_previews_then_writes_on_confirm(client, city):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import make_person
+    from units.models import Role
+
+    client.force_login(make_person("editor2", role=Role.EDITOR))
+    upload = SimpleUploadedFile("bank.gift", GIFT.encode())
+    response = client.post("/admin/quizzes/import/", {"file": upload, "format": ""})
+    assert response.status_code == 200 and not Question.objects.exists()
+    token = response.context["token"]
+    assert token.endswith(".gift") and response.context["report"].created == 4
+    response = client.post("/admin/quizzes/import/", {"token": token})
+    assert response.status_code == 302 and Question.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_admin_import_with_a_bad_row_offers_no_confirm(client, city):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import make_person
+    from units.models import Role
+
+    client.force_login(make_person("editor3", role=Role.EDITOR))
+    upload = SimpleUploadedFile("bank.csv", _csv(_row(), _row("Q2", answer="Z")))
+    response = client.post("/admin/quizzes/import/", {"file": upload, "format": ""})
+    html = response.content.decode()
+    assert "答案“Z”不是有效的选项字母" in html and not response.context["token"]
+    assert not Question.objects.exists()
