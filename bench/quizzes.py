@@ -1,0 +1,248 @@
+"""Quiz benchmark: 100 units, 5,000 learners, one 20-question quiz taken by everyone.
+
+    DATABASE_URL=sqlite:////work/main/var/quizzes.sqlite3 .venv/bin/python -m bench.quizzes
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qlxt_quizzes .venv/bin/python -m bench.quizzes
+
+Builds a throwaway database next to the configured one (`bench_<name>`), fills it with
+generated attempts (fixed seed), then times the three admin reports (quiz summaries, item
+analysis, unit rollup) and one start + submit of a new attempt, with their query counts.
+Goal (PostgreSQL, the production database): each report ≤ 1 s; a submission ≤ 0.1 s in
+a fixed number of queries. SQLite is slower on the unit rollup (path-prefix subqueries).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+from datetime import timedelta
+
+UNITS = 100
+LEARNERS = 5_000
+QUESTIONS = 20
+
+
+def _configure() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    database = settings.DATABASES["default"]
+    name = str(database["NAME"])
+    if database["ENGINE"].endswith("sqlite3"):
+        if name in ("", ":memory:") or "memory" in name:
+            raise SystemExit("Set DATABASE_URL to a SQLite file.")
+        bench_name = os.path.join(
+            os.path.dirname(name), "bench_" + os.path.basename(name)
+        )
+    else:
+        bench_name = f"bench_{name}"
+    database.setdefault("TEST", {})["NAME"] = bench_name
+
+
+def _tree():
+    from tests.factories import kind
+    from units.models import Unit
+
+    root = Unit.add_root(instance=Unit(code="B", name="基准市", kind=kind("其他")))
+    units = []
+    for t in range(9):
+        root.refresh_from_db()
+        town = root.add_child(
+            instance=Unit(code=f"B-{t}", name=f"镇{t}", kind=kind("其他"))
+        )
+        for u in range(UNITS // 9):
+            town.refresh_from_db()
+            units.append(
+                town.add_child(
+                    instance=Unit(
+                        code=f"B-{t}-{u:02d}",
+                        name=f"村{t}{u:02d}",
+                        kind=kind("村居"),
+                        headcount=60,
+                    )
+                )
+            )
+    return root, units
+
+
+def _quiz():
+    from wagtail.models import Page
+
+    from home.models import HomePage
+    from quizzes.models import (
+        Option,
+        Question,
+        QuestionStatus,
+        QuizIndexPage,
+        QuizPage,
+        QuizQuestion,
+    )
+
+    questions = []
+    for i in range(QUESTIONS):
+        q = Question(
+            code=f"B{i:03d}", stem=f"<p>基准题{i}</p>", status=QuestionStatus.ACTIVE
+        )
+        q.options = [
+            Option(text=t, is_correct=j == 0, sort_order=j)
+            for j, t in enumerate("甲乙丙丁")
+        ]
+        q.save()
+        questions.append(q)
+    home = Page.get_first_root_node().add_child(
+        instance=HomePage(title="基准", slug="bench")
+    )
+    index = home.add_child(instance=QuizIndexPage(title="练", slug="practice"))
+    quiz = QuizPage(title="基准测验", slug="bench-quiz", pass_mark=60)
+    quiz.quiz_questions = [
+        QuizQuestion(question=q, sort_order=i) for i, q in enumerate(questions)
+    ]
+    index.add_child(instance=quiz)
+    return quiz, questions
+
+
+def _fill(quiz, questions, units, rng):
+    from django.utils import timezone
+
+    from quizzes.models import Attempt, AttemptChoice, AttemptItem
+    from units.models import User
+
+    User.objects.bulk_create(
+        # "!" marks an unusable password, as Django does.
+        User(username=f"b{i}", unit=units[i % len(units)], password="!")  # noqa: S106
+        for i in range(LEARNERS)
+    )
+    users = list(
+        User.objects.filter(username__startswith="b").values_list("pk", "unit_id")
+    )
+    now = timezone.now()
+    attempts, skills = [], {}
+    for n, (user_id, unit_id) in enumerate(users):
+        skill = rng.random()
+        correct = [rng.random() < 0.4 + 0.5 * skill for _ in questions]
+        score = round(100 * sum(correct) / len(questions), 1)
+        moment = now - timedelta(minutes=n)
+        attempt = Attempt(
+            quiz=quiz,
+            user_id=user_id,
+            unit_id=unit_id,
+            number=1,
+            state="submitted",
+            started_at=moment,
+            submitted_at=moment,
+            question_count=len(questions),
+            correct_count=sum(correct),
+            score=score,
+            passed=score >= 60,
+            is_first=True,
+        )
+        attempts.append(attempt)
+        skills[attempt.pk] = correct
+    Attempt.objects.bulk_create(attempts, batch_size=1000)
+    options = [{"key": k, "text": k, "feedback": ""} for k in "ABCD"]
+    items = [
+        AttemptItem(
+            attempt=a,
+            position=i + 1,
+            question=q,
+            question_code=q.code,
+            kind="single",
+            stem=q.stem,
+            options=options,
+            correct_keys="A",
+            chosen_keys="A" if skills[a.pk][i] else rng.choice("BCD"),
+            is_correct=skills[a.pk][i],
+        )
+        for a in attempts
+        for i, q in enumerate(questions)
+    ]
+    AttemptItem.objects.bulk_create(items, batch_size=2000)
+    AttemptChoice.objects.bulk_create(
+        (AttemptChoice(item=item, key=item.chosen_keys) for item in items),
+        batch_size=2000,
+    )
+
+
+def _time(fn, runs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fn()
+    timings = []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
+            fn()
+            timings.append(time.perf_counter() - t0)
+    return statistics.median(timings), max(timings), len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    _configure()
+
+    from django.db import connection, transaction
+
+    from quizzes import reports
+    from quizzes.models import AttemptItem
+    from quizzes.services import attempt_start, attempt_submit
+    from units.models import Role
+    from units.services import person_create
+
+    creation = connection.creation
+    original_name = connection.settings_dict["NAME"]
+    started = time.perf_counter()
+    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        rng = random.Random(4)
+        with transaction.atomic():
+            root, units = _tree()
+            quiz, questions = _quiz()
+            _fill(quiz, questions, units, rng)
+            admin = person_create(
+                username="bench-admin", unit=root, role=Role.ADMINISTRATOR
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        built = time.perf_counter() - started
+        print(f"backend: {connection.vendor}")
+        print(
+            f"data: {len(units)} leaf units, {LEARNERS} learners, "
+            f"{AttemptItem.objects.count()} answered items (built in {built:.1f} s)"
+        )
+        for label, fn in (
+            ("quiz_summaries", lambda: reports.quiz_summaries(user=admin)),
+            ("item_statistics", lambda: reports.item_statistics(user=admin, quiz=quiz)),
+            ("unit_rollup", lambda: reports.unit_rollup(user=admin, quiz=quiz)),
+        ):
+            median, worst, queries = _time(fn, args.runs)
+            print(
+                f"{label}: median {median:.3f} s, worst {worst:.3f} s, {queries} queries"
+            )
+        learners = iter(
+            person_create(username=f"new{i}", unit=units[0]) for i in range(100)
+        )
+
+        def take():
+            attempt = attempt_start(quiz=quiz, user=next(learners))
+            attempt_submit(attempt=attempt, answers={i: ["A"] for i in range(1, 21)})
+
+        median, worst, queries = _time(take, min(args.runs * 4, 50))
+        print(
+            f"start + submit (20 questions): median {median:.3f} s, worst {worst:.3f} s, "
+            f"{queries} queries"
+        )
+    finally:
+        if not args.keep:
+            creation.destroy_test_db(original_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
