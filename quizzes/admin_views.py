@@ -240,9 +240,7 @@ def report_index(request):
 def report_detail(request, quiz_id: int):
     _require_reports(request)
     quiz = get_object_or_404(QuizPage, pk=quiz_id)
-    summary = next(
-        q for q in reports.quiz_summaries(user=request.user) if q.pk == quiz.pk
-    )
+    (summary,) = reports.quiz_summaries(user=request.user, quiz=quiz)
     return TemplateResponse(
         request,
         "quizzes/admin/report_detail.html",
@@ -262,9 +260,7 @@ def report_detail(request, quiz_id: int):
 def report_export(request, quiz_id: int):
     _require_reports(request)
     quiz = get_object_or_404(QuizPage, pk=quiz_id)
-    summary = next(
-        q for q in reports.quiz_summaries(user=request.user) if q.pk == quiz.pk
-    )
+    (summary,) = reports.quiz_summaries(user=request.user, quiz=quiz)
     overview = [
         ["quiz", quiz.title],
         ["attempts", summary.attempt_count],

@@ -66,9 +66,9 @@ def _band_label(low: int, high: int) -> str:
     return f"{low}–{min(high, 100)}" if high <= 100 else f"{low}–100"
 
 
-def quiz_summaries(*, user) -> list[QuizPage]:
-    """Every quiz with attempts, participants, passed people, pass rate, first-attempt mean
-    and the score distribution — one query."""
+def quiz_summaries(*, user, quiz: QuizPage | None = None) -> list[QuizPage]:
+    """Every quiz (or just `quiz`) with attempts, participants, passed people, pass rate,
+    first-attempt mean and the score distribution — one query."""
     scope = Q(attempts__in=scored_attempts(user=user))
     bands = {
         f"band_{low}": Count(
@@ -77,8 +77,11 @@ def quiz_summaries(*, user) -> list[QuizPage]:
         )
         for low, high in SCORE_BANDS
     }
+    quizzes = QuizPage.objects.order_by("path")
+    if quiz is not None:
+        quizzes = quizzes.filter(pk=quiz.pk)
     quizzes = list(
-        QuizPage.objects.order_by("path").annotate(
+        quizzes.annotate(
             attempt_count=Count("attempts", filter=scope),
             participants=Count("attempts__user", filter=scope, distinct=True),
             passed_people=Count(
@@ -90,12 +93,12 @@ def quiz_summaries(*, user) -> list[QuizPage]:
             **bands,
         )
     )
-    for quiz in quizzes:
-        quiz.pass_rate = (
-            quiz.passed_people / quiz.participants if quiz.participants else None
+    for row in quizzes:
+        row.pass_rate = (
+            row.passed_people / row.participants if row.participants else None
         )
-        quiz.distribution = [
-            (_band_label(low, high), getattr(quiz, f"band_{low}"))
+        row.distribution = [
+            (_band_label(low, high), getattr(row, f"band_{low}"))
             for low, high in SCORE_BANDS
         ]
     return quizzes

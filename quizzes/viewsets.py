@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import (
@@ -24,28 +24,33 @@ from .models import Question, QuestionKind
 
 
 class QuestionForm(WagtailAdminModelForm):
-    """Checks the answer key against the question type before saving."""
+    """Checks the answer key against the question type before saving.
 
-    def clean(self):
-        cleaned = super().clean()
+    Done in is_valid, not clean: the options formset is validated after the form's clean.
+    """
+
+    def is_valid(self):
+        valid = super().is_valid()
+        if not valid:
+            return False
         options = [
             f.cleaned_data
             for f in self.formsets["options"].forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
         correct = sum(1 for o in options if o.get("is_correct"))
-        kind = cleaned.get("kind")
+        kind = self.cleaned_data.get("kind")
+        error = None
         if kind == QuestionKind.TRUE_FALSE and len(options) != 2:
-            raise forms.ValidationError(
-                _gettext("判断题必须正好有两个选项（对、错）。")
-            )
-        if kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE) and correct != 1:
-            raise forms.ValidationError(
-                _gettext("单选题和判断题必须正好有一个正确答案。")
-            )
-        if kind == QuestionKind.MULTIPLE and correct < 2:
-            raise forms.ValidationError(_gettext("多选题至少要有两个正确答案。"))
-        return cleaned
+            error = _gettext("判断题必须正好有两个选项（对、错）。")
+        elif kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE) and correct != 1:
+            error = _gettext("单选题和判断题必须正好有一个正确答案。")
+        elif kind == QuestionKind.MULTIPLE and correct < 2:
+            error = _gettext("多选题至少要有两个正确答案。")
+        if error:
+            self.add_error(None, error)
+            return False
+        return True
 
 
 class QuestionFilterSet(WagtailFilterSet):
@@ -86,11 +91,12 @@ class QuestionViewSet(SnippetViewSet):
     icon = "help"
     menu_label = _("题库")
     menu_order = 100
-    base_form_class = QuestionForm
     index_view_class = QuestionIndexView
     filterset_class = QuestionFilterSet
     list_per_page = 50
     copy_view_enabled = True
+    # The model keeps its panels; the viewset adds the answer-key checks on save.
+    edit_handler = ObjectList(Question.panels, base_form_class=QuestionForm)
     list_display = [
         TitleColumn("code", label=_("编号")),
         Column("stem_text", label=_("题干"), accessor=lambda q: q.stem_text[:40]),

@@ -159,3 +159,28 @@ def test_me_page_lists_attempts_and_certificates(client, quiz, learner):
     )
     html = client.get("/me/").content.decode()
     assert "我的练习" in html and "certificate/" in html
+
+
+def test_practice_index_renders_in_bounded_queries(
+    client, practice, learner, django_assert_max_num_queries
+):
+    for i in range(4):
+        make_quiz(
+            practice, [make_question(f"L{i}")], slug=f"list-{i}", title=f"测验{i}"
+        )
+    client.force_login(learner)
+    client.get("/practice/")
+    with django_assert_max_num_queries(12):
+        html = client.get("/practice/").content.decode()
+    assert all(f"测验{i}" in html for i in range(4))
+
+
+def test_review_links_to_the_lesson_that_teaches_it(client, practice, learner):
+    question = make_question("LINKED")
+    question.lesson = practice  # any live page will do
+    question.save()
+    quiz = make_quiz(practice, [question], slug="linked")
+    client.force_login(learner)
+    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=learner), answers={})
+    html = client.get(f"{_take_url(quiz, attempt)}review/").content.decode()
+    assert "去学习" in html and f'href="{practice.url}"' in html
