@@ -1,10 +1,13 @@
-// Countdown for a timed attempt. The server enforces the deadline; this only informs.
+// Countdown for a timed attempt. The server enforces the deadline (with a short grace);
+// at zero this submits the form so that answers given so far still count.
 (function () {
   "use strict";
   var el = document.getElementById("quiz-timer");
   var alertBox = document.getElementById("quiz-timer-alert");
+  var form = document.querySelector(".quiz-form");
   if (!el) return;
-  var end = Date.now() + parseInt(el.dataset.seconds, 10) * 1000;
+  var seconds = parseInt(el.dataset.seconds, 10);
+  var end = Date.now() + seconds * 1000;
   var warned = false;
   function tick() {
     var left = Math.max(0, Math.round((end - Date.now()) / 1000));
@@ -14,7 +17,11 @@
       warned = true;
       alertBox.textContent = el.dataset.warning || "";
     }
-    if (left > 0) window.setTimeout(tick, 1000);
+    if (left > 0) {
+      window.setTimeout(tick, 1000);
+    } else if (form && seconds > 0) {
+      form.submit();
+    }
   }
   tick();
 })();
