@@ -17,7 +17,13 @@ from django.utils import timezone
 from units.models import Unit
 
 from .models import Answer, Campaign, CampaignMode, Option, Response, Survey
-from .services import QuestionSpec, campaign_create, campaign_open, survey_create
+from .services import (
+    QuestionSpec,
+    campaign_create,
+    campaign_open,
+    responses_score,
+    survey_create,
+)
 
 SURVEY_TITLE = "清廉单元满意度与认知度调查（演示问卷）"
 CAMPAIGN_TITLE = "2026 年永康市清廉单元满意度与认知度调查（演示数据）"
@@ -150,6 +156,7 @@ def _simulate(campaign: Campaign) -> int:
             " VALUES (%s, %s, %s, %s, %s, NULL)",
             rows,
         )
+    responses_score(campaign=campaign)
     return len(responses)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import CampaignState
-from .services import question_options_ensure
+from .services import campaigns_rescore, question_options_ensure
 
 LOCKED_AFTER_OPENING = ("survey", "root_unit", "mode")
 
@@ -16,6 +16,8 @@ class QuestionAdminForm(WagtailAdminModelForm):
         question = super().save(commit=commit)
         if commit:
             question_options_ensure(question=question)
+            # Correct answers or items may have changed: rescore the open campaigns.
+            campaigns_rescore(survey=question.survey)
         return question
 
 

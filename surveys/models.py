@@ -288,6 +288,15 @@ class Response(models.Model):
     source = models.CharField(max_length=8, choices=ResponseSource.choices, default=ResponseSource.WEB)
     started_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Derived from the answer rows by services.responses_score (in SQL) whenever answers
+    # or the survey's correct answers change, so that a scorecard reads one row per
+    # respondent instead of every answer. Bit i stands for the i-th recognition item.
+    recognition_correct = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    recognition_correct_mask = models.BigIntegerField(default=0, db_default=0, editable=False)
+    recognition_answered_mask = models.BigIntegerField(default=0, db_default=0, editable=False)
+    satisfaction_answers = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    satisfaction_positive = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    satisfaction_points = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("答卷")

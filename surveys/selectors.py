@@ -1,24 +1,23 @@
 """Reads: scorecards, items, trends and distributions, aggregated in SQL (METRICS.md).
 
-A scorecard costs a fixed number of queries whatever the number of units: one for the
-campaign's units, one for every unit's own totals, one for the recognition items. Subtree
-rollups then add those per-unit sums along the tree paths (Σ participants / Σ headcount,
-never an average of rates).
+A scorecard costs a fixed number of queries whatever the number of units: the campaign's
+recognition items, its units, and one aggregate over its responses grouped by unit.
+Subtree rollups then add those per-unit sums along the tree paths (Σ participants /
+Σ headcount, never an average of rates); item rates come from the same sums.
 
-Recognition needs three levels of aggregation (answer rows → one verdict per respondent
-and item → one count per respondent → one count per unit), which the ORM cannot nest, so
-the per-unit totals are one SQL statement with common table expressions, written in the
-SQL that SQLite and PostgreSQL share.
+The per-respondent verdicts (how many recognition items exactly right, which ones,
+satisfaction answers and points) are derived from the answer rows in SQL when answers are
+written (services.responses_score), so a scorecard reads one row per respondent rather
+than every answer: 50,000 respondents instead of a million answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from units.models import Unit
@@ -29,7 +28,6 @@ from .models import (
     Campaign,
     CampaignState,
     CampaignUnit,
-    Option,
     Question,
     QuestionKind,
     Response,
@@ -64,7 +62,8 @@ ITEM_FIELDS = ["code", "text", "answered", "correct", "rate"]
 
 @dataclass
 class Totals:
-    """Additive counts of one unit (own responses), or summed over a subtree or kind."""
+    """Additive counts of one unit (own responses), or summed over a subtree or kind.
+    `item_answered[i]` / `item_correct[i]` count respondents per recognition item."""
 
     respondents: int = 0
     recognising: int = 0
@@ -72,93 +71,33 @@ class Totals:
     satisfaction_answers: int = 0
     satisfaction_positive: int = 0
     satisfaction_points: int = 0
+    item_answered: list[int] = field(default_factory=list)
+    item_correct: list[int] = field(default_factory=list)
 
     def add(self, other: Totals) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in SCALARS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("item_answered", "item_correct"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if len(mine) < len(theirs):
+                mine.extend([0] * (len(theirs) - len(mine)))
+            for i, value in enumerate(theirs):
+                mine[i] += value
 
 
-def _tables() -> dict[str, str]:
-    return {
-        "answer": Answer._meta.db_table,
-        "option": Option._meta.db_table,
-        "question": Question._meta.db_table,
-        "response": Response._meta.db_table,
-        "unit": Unit._meta.db_table,
-    }
-
-
-# Per (response, recognition item): how many chosen options are correct, how many were
-# chosen. The item is correct only when exactly the correct set was chosen.
-_ITEM_VERDICTS = """
-correct_sets AS (
-    SELECT o.question_id, COUNT(*) AS k
-    FROM {option} o JOIN {question} q ON q.id = o.question_id
-    WHERE q.survey_id = %s AND q.kind = %s AND o.is_correct = %s
-    GROUP BY o.question_id
-),
-verdicts AS (
-    SELECT a.response_id, a.question_id,
-           CASE WHEN SUM(CASE WHEN o.is_correct = %s THEN 1 ELSE 0 END) = cs.k
-                 AND COUNT(*) = cs.k THEN 1 ELSE 0 END AS correct
-    FROM {answer} a
-    JOIN {option} o ON o.id = a.option_id
-    JOIN correct_sets cs ON cs.question_id = a.question_id
-    WHERE a.campaign_id = %s
-    GROUP BY a.response_id, a.question_id, cs.k
-)
-"""
-
-# Only table names (from model metadata) are formatted in; every value is a parameter.
-_UNIT_TOTALS = (
-    "WITH "  # noqa: S608
-    + _ITEM_VERDICTS
-    + """,
-per_respondent AS (
-    SELECT response_id, SUM(correct) AS correct_items FROM verdicts GROUP BY response_id
-),
-satisfaction AS (
-    SELECT a.response_id,
-           COUNT(*) AS answers,
-           SUM(CASE WHEN o.value >= 4 THEN 1 ELSE 0 END) AS positive,
-           SUM((o.value - 1) * 25) AS points
-    FROM {answer} a
-    JOIN {option} o ON o.id = a.option_id
-    JOIN {question} q ON q.id = a.question_id
-    WHERE a.campaign_id = %s AND q.kind = %s AND o.value BETWEEN 1 AND 5
-    GROUP BY a.response_id
-)
-SELECT r.unit_id,
-       COUNT(*) AS respondents,
-       SUM(CASE WHEN COALESCE(pr.correct_items, 0) >= %s THEN 1 ELSE 0 END) AS recognising,
-       COUNT(s.response_id) AS satisfaction_respondents,
-       COALESCE(SUM(s.answers), 0),
-       COALESCE(SUM(s.positive), 0),
-       COALESCE(SUM(s.points), 0)
-FROM {response} r
-LEFT JOIN per_respondent pr ON pr.response_id = r.id
-LEFT JOIN satisfaction s ON s.response_id = r.id
-WHERE r.campaign_id = %s AND r.completed_at IS NOT NULL
-GROUP BY r.unit_id
-"""
-)
-
-_ITEMS = (
-    "WITH "  # noqa: S608
-    + _ITEM_VERDICTS
-    + """
-SELECT v.question_id, COUNT(*) AS answered, SUM(v.correct) AS correct
-FROM verdicts v
-JOIN {response} r ON r.id = v.response_id
-JOIN {unit} u ON u.id = r.unit_id
-WHERE r.completed_at IS NOT NULL AND u.path LIKE %s
-GROUP BY v.question_id
-"""
-)
+SCALARS = [
+    "respondents",
+    "recognising",
+    "satisfaction_respondents",
+    "satisfaction_answers",
+    "satisfaction_positive",
+    "satisfaction_points",
+]
 
 
 def recognition_items(*, campaign: Campaign) -> QuerySet[Question]:
-    """Recognition questions that have a correct answer (only those can be scored)."""
+    """Recognition questions that have a correct answer (only those can be scored), in
+    the order that gives each its bit in the responses' score masks."""
     return (
         Question.objects.filter(survey_id=campaign.survey_id, kind=QuestionKind.RECOGNITION)
         .filter(options__is_correct=True)
@@ -167,38 +106,61 @@ def recognition_items(*, campaign: Campaign) -> QuerySet[Question]:
     )
 
 
-def _verdict_params(campaign: Campaign) -> list:
-    return [campaign.survey_id, QuestionKind.RECOGNITION, True, True, campaign.pk]
+def _score_aggregates(*, item_count: int, need: int) -> dict:
+    """Aggregates over the responses' score columns (see services.responses_score)."""
+    aggregates = {
+        "respondents": Count("id"),
+        "recognising": Count("id", filter=Q(recognition_correct__gte=need)),
+        "satisfaction_respondents": Count("id", filter=Q(satisfaction_answers__gt=0)),
+        "sat_answers": Coalesce(Sum("satisfaction_answers"), 0),
+        "sat_positive": Coalesce(Sum("satisfaction_positive"), 0),
+        "sat_points": Coalesce(Sum("satisfaction_points"), 0),
+    }
+    for i in range(item_count):
+        aggregates[f"answered_{i}"] = Coalesce(
+            Sum(F("recognition_answered_mask").bitrightshift(i).bitand(1)), 0
+        )
+        aggregates[f"correct_{i}"] = Coalesce(
+            Sum(F("recognition_correct_mask").bitrightshift(i).bitand(1)), 0
+        )
+    return aggregates
+
+
+def _totals(row: dict, item_count: int) -> Totals:
+    return Totals(
+        respondents=row["respondents"],
+        recognising=row["recognising"] if item_count else 0,
+        satisfaction_respondents=row["satisfaction_respondents"],
+        satisfaction_answers=int(row["sat_answers"]),
+        satisfaction_positive=int(row["sat_positive"]),
+        satisfaction_points=int(row["sat_points"]),
+        item_answered=[int(row[f"answered_{i}"]) for i in range(item_count)],
+        item_correct=[int(row[f"correct_{i}"]) for i in range(item_count)],
+    )
+
+
+def _completed(campaign: Campaign) -> QuerySet[Response]:
+    return Response.objects.filter(campaign=campaign, completed_at__isnull=False).order_by()
 
 
 def unit_totals(*, campaign: Campaign, item_count: int) -> dict[int, Totals]:
-    """Every unit's own totals (responses attributed to that unit itself), one query."""
+    """Every unit's own totals (responses attributed to that unit itself): one query over
+    one row per respondent."""
     need = scoring.required_correct(campaign.recognition_threshold, item_count)
-    params = _verdict_params(campaign) + [
-        campaign.pk,
-        QuestionKind.SATISFACTION,
-        need,
-        campaign.pk,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_UNIT_TOTALS.format(**_tables()), params)
-        rows = cursor.fetchall()
-    return {row[0]: Totals(*(int(v) for v in row[1:])) for row in rows}
+    rows = (
+        _completed(campaign)
+        .values("unit_id")
+        .annotate(**_score_aggregates(item_count=item_count, need=need))
+    )
+    return {row["unit_id"]: _totals(row, item_count) for row in rows}
 
 
-def item_rates(
-    *, campaign: Campaign, root: Unit | None = None, items: list[Question] | None = None
-) -> list[dict]:
-    """Each recognition item's rate (correct / answered) over `root`'s subtree."""
-    if items is None:
-        items = list(recognition_items(campaign=campaign))
-    prefix = (root or campaign.root_unit).path + "%"
-    with connection.cursor() as cursor:
-        cursor.execute(_ITEMS.format(**_tables()), _verdict_params(campaign) + [prefix])
-        counts = {qid: (int(n), int(c)) for qid, n, c in cursor.fetchall()}
+def item_rows(*, items: list[Question], totals: Totals) -> list[dict]:
+    """Each recognition item's rate = respondents answering it exactly right / answering it."""
     rows = []
-    for question in items:
-        answered, correct = counts.get(question.pk, (0, 0))
+    for i, question in enumerate(items):
+        answered = totals.item_answered[i] if i < len(totals.item_answered) else 0
+        correct = totals.item_correct[i] if i < len(totals.item_correct) else 0
         rows.append(
             {
                 "code": question.code,
@@ -209,6 +171,19 @@ def item_rates(
             }
         )
     return rows
+
+
+def item_rates(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
+    """Each recognition item's rate over `root`'s subtree (two queries)."""
+    items = list(recognition_items(campaign=campaign))
+    root = root or campaign.root_unit
+    need = scoring.required_correct(campaign.recognition_threshold, len(items))
+    row = (
+        _completed(campaign)
+        .filter(unit__path__startswith=root.path)
+        .aggregate(**_score_aggregates(item_count=len(items), need=need))
+    )
+    return item_rows(items=items, totals=_totals(row, len(items)))
 
 
 def metrics_row(
@@ -361,19 +336,20 @@ def scorecard_compute(
             kind_totals.items(), key=lambda kv: (kv[0].sort_order, kv[0].name)
         )
     ]
-    roots = None
+    # Items over the whole campaign, or over the reader's scope root.
+    item_root = campaign.root_unit.path
     if scope_paths is not None:
-        roots = [by_path[p].unit for p in scope_paths if p in by_path]
-    item_rows = (
-        item_rates(campaign=campaign, root=roots[0] if roots else None, items=items)
-        if (roots is None or roots)
+        item_root = next((p for p in scope_paths if p in subtree), None)
+    item_list = (
+        item_rows(items=items, totals=subtree[item_root][0])
+        if item_root in subtree
         else []
     )
     return {
         "campaign": campaign_summary(campaign=campaign),
         "units": unit_rows,
         "kinds": kind_rows,
-        "items": item_rows,
+        "items": item_list,
     }
 
 

@@ -365,6 +365,7 @@ def response_submit(
             response.completed_at = timezone.now()
             response.save()
             Answer.objects.bulk_create(_answer_rows(response, answers))
+            responses_score(campaign=campaign, response_ids=[response.pk])
             live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit.pk)
     except IntegrityError:
         # A concurrent replay of the same key (or same person) won the race.
@@ -421,6 +422,7 @@ def responses_import(
         ],
         batch_size=2000,
     )
+    responses_score(campaign=campaign, response_ids=[r.pk for r in responses])
     for unit_id in {unit.pk for unit, _answers in rows}:
         live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit_id)
     return len(responses)
@@ -441,3 +443,93 @@ def api_token_issue(*, user, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+
+
+# --- per-response scores ------------------------------------------------------------
+
+MAX_RECOGNITION_ITEMS = 62  # one bit each in a signed 64-bit integer
+
+
+def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None) -> None:
+    """Recompute the derived score columns of responses from their answer rows, in SQL.
+
+    Per recognition item the verdict is "exactly the correct set chosen" (METRICS.md): the
+    number of chosen options equals the size of the correct set and all of them are
+    correct. Satisfaction counts exclude 不了解 (value 0); points are 100/75/50/25/0.
+    Only ids and small integers taken from the survey are written into the statement.
+    """
+    from django.db import connection
+
+    from .selectors import recognition_items
+
+    items = list(recognition_items(campaign=campaign).prefetch_related("options"))
+    if len(items) > MAX_RECOGNITION_ITEMS:
+        raise ValidationError(_("认知题不能超过 %(n)s 道。") % {"n": MAX_RECOGNITION_ITEMS})
+    satisfaction = list(
+        Option.objects.filter(
+            question__survey_id=campaign.survey_id,
+            question__kind=QuestionKind.SATISFACTION,
+            value__gte=1,
+        ).values_list("id", "value")
+    )
+    answer = Answer._meta.db_table
+    response = Response._meta.db_table
+    sets = []
+    if items:
+        correct_ids = [o.pk for q in items for o in q.options.all() if o.is_correct]
+        item_ids = ",".join(str(q.pk) for q in items)
+        bit = " ".join(f"WHEN {q.pk} THEN {1 << i}" for i, q in enumerate(items))
+        size = " ".join(
+            f"WHEN {q.pk} THEN {sum(1 for o in q.options.all() if o.is_correct)}" for q in items
+        )
+        verdicts = (
+            f"SELECT a.question_id FROM {answer} a WHERE a.response_id = {response}.id"  # noqa: S608
+            f" AND a.question_id IN ({item_ids}) GROUP BY a.question_id"
+            f" HAVING COUNT(*) = CASE a.question_id {size} END"
+            f" AND SUM(CASE WHEN a.option_id IN ({','.join(map(str, correct_ids))})"
+            " THEN 1 ELSE 0 END) = COUNT(*)"
+        )
+        sets += [
+            f"recognition_correct = (SELECT COUNT(*) FROM ({verdicts}) v)",  # noqa: S608
+            "recognition_correct_mask = COALESCE((SELECT SUM(CASE v.question_id "  # noqa: S608
+            f"{bit} END) FROM ({verdicts}) v), 0)",
+            f"recognition_answered_mask = COALESCE((SELECT SUM(DISTINCT CASE a.question_id {bit}"  # noqa: S608
+            f" END) FROM {answer} a WHERE a.response_id = {response}.id"
+            f" AND a.question_id IN ({item_ids})), 0)",
+        ]
+    else:
+        sets += [
+            "recognition_correct = 0",
+            "recognition_correct_mask = 0",
+            "recognition_answered_mask = 0",
+        ]
+    if satisfaction:
+        base = ",".join(str(pk) for pk, _value in satisfaction)
+        positive = ",".join(str(pk) for pk, value in satisfaction if value >= 4)
+        points = " ".join(f"WHEN {pk} THEN {(value - 1) * 25}" for pk, value in satisfaction)
+        own = f"FROM {answer} a WHERE a.response_id = {response}.id AND a.option_id IN ({base})"
+        sets += [
+            f"satisfaction_answers = (SELECT COUNT(*) {own})",
+            f"satisfaction_positive = (SELECT COUNT(*) {own} AND a.option_id IN ({positive}))",
+            f"satisfaction_points = COALESCE((SELECT SUM(CASE a.option_id {points} END) {own}), 0)",
+        ]
+    else:
+        sets += ["satisfaction_answers = 0", "satisfaction_positive = 0", "satisfaction_points = 0"]
+    sql = f"UPDATE {response} SET {', '.join(sets)} WHERE campaign_id = %s"  # noqa: S608 - ids and integers only
+    params: list = [campaign.pk]
+    with connection.cursor() as cursor:
+        if response_ids is None:
+            cursor.execute(sql, params)
+            return
+        for start in range(0, len(response_ids), 500):
+            chunk = response_ids[start : start + 500]
+            cursor.execute(
+                sql + f" AND id IN ({','.join(['%s'] * len(chunk))})", params + list(chunk)
+            )
+
+
+def campaigns_rescore(*, survey: Survey) -> None:
+    """After a survey's questions or correct answers change, rescore its campaigns' open
+    data. Closed campaigns keep their frozen scorecard."""
+    for campaign in Campaign.objects.filter(survey=survey, state=CampaignState.OPEN):
+        responses_score(campaign=campaign)

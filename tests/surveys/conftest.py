@@ -25,6 +25,7 @@ from surveys.services import (
     campaign_create,
     campaign_open,
     responses_import,
+    responses_score,
     survey_create,
 )
 from units.models import Unit
@@ -83,6 +84,8 @@ def scored(campaign):
         for r, (s1, s2) in zip(gs01, plan, strict=True)
         for q, v in (("S1", s1), ("S2", s2))
     )
+    # Answers written behind the services' back must be scored like any others.
+    responses_score(campaign=campaign, response_ids=[r.pk for r in gs01])
     add_responses(campaign, "YK-GS-02", 3, R1="A", R2="B|A", S1="4")
     Response.objects.create(campaign=campaign, unit=Unit.objects.get(code="YK-GS-02"))
     add_responses(campaign, "YK-JG-01", 31, R1="A", R2="A|B", S1="3", S2="3")

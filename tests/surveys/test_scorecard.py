@@ -194,7 +194,7 @@ def test_closing_freezes_the_scorecard(scored):
 
 
 def test_scorecard_query_count_does_not_grow_with_units(scored, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         scorecard_compute(campaign=scored)
     root = Unit.objects.get(code="YK-GS")
     from surveys.models import CampaignUnit
@@ -202,7 +202,7 @@ def test_scorecard_query_count_does_not_grow_with_units(scored, django_assert_nu
     for i in range(20):
         unit = make_unit(f"YK-GS-X{i:02d}", parent=root, kind_name="村居", headcount=10)
         CampaignUnit.objects.create(campaign=scored, unit=unit, headcount=10, token=f"x{i}")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         report = scorecard_compute(campaign=scored)
     assert _rows(report)["YK-GS"]["headcount"] == 350
 
@@ -218,3 +218,31 @@ def test_distributions_count_options_per_question(scored):
     s1 = {o["code"]: o["count"] for o in by_code["S1"]["options"]}
     assert s1 == {"5": 34, "4": 3, "3": 34, "2": 0, "1": 2, "0": 1}
     assert by_code["R1"]["answered"] == 73
+
+
+def test_changing_a_correct_answer_rescores_open_campaigns(scored):
+    from surveys.models import Option
+    from surveys.services import campaigns_rescore
+
+    # Make B (not A) the correct answer of R1: the 4 who chose B now get R1 right, but
+    # they chose only A for R2 (a subset), so they still do not recognise; 33 + 3 + 31
+    # who chose A lose R1.
+    Option.objects.filter(question__code="R1", code="A").update(is_correct=False)
+    Option.objects.filter(question__code="R1", code="B").update(is_correct=True)
+    campaigns_rescore(survey=scored.survey)
+    report = scorecard_compute(campaign=scored)
+    assert _rows(report)["YK"]["recognising"] == 0
+    items = {i["code"]: i for i in report["items"]}
+    assert (items["R1"]["answered"], items["R1"]["correct"]) == (73, 4)
+
+
+def test_stored_scores_match_a_fresh_recomputation(scored):
+    from surveys.models import Response
+    from surveys.services import responses_score
+
+    columns = ["recognition_correct", "recognition_correct_mask", "recognition_answered_mask",
+               "satisfaction_answers", "satisfaction_positive", "satisfaction_points"]
+    before = list(Response.objects.order_by("id").values_list(*columns))
+    Response.objects.update(**dict.fromkeys(columns, 0))
+    responses_score(campaign=scored)
+    assert list(Response.objects.order_by("id").values_list(*columns)) == before
