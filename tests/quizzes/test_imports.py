@@ -365,3 +365,14 @@ def test_admin_import_with_a_bad_row_offers_no_confirm(client, city):
     html = response.content.decode()
     assert "答案“Z”不是有效的选项字母" in html and not response.context["token"]
     assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_page_describes_every_template_column(client, city):
+    from tests.factories import make_person
+    from units.models import Role
+
+    client.force_login(make_person("editor4", role=Role.EDITOR))
+    html = client.get("/admin/quizzes/import/").content.decode()
+    for column in ("编号", "题型", "题干", "选项A…选项F", "答案", "解析", "依据", "难度", "标签"):
+        assert f"<code>{column}</code>" in html
