@@ -121,8 +121,9 @@ def course_outline(*, course: CoursePage, user) -> dict:
     }
 
 
-def lesson_context(*, lesson: LessonPage, user) -> dict:
-    """Course, neighbours, position and the learner's record for a lesson page."""
+def lesson_context(*, lesson: LessonPage, user: User | None) -> dict:
+    """Course, neighbours, position and the learner's record (when `user` is given) for a
+    lesson page."""
     course = CoursePage.objects.filter(path=lesson.path[: -Page.steplen]).first()
     siblings = list(
         LessonPage.objects.sibling_of(lesson).live().order_by("path").only(
@@ -131,8 +132,7 @@ def lesson_context(*, lesson: LessonPage, user) -> dict:
     )
     position = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
     progress = (
-        LessonProgress.objects.filter(user=user, lesson=lesson).first()
-        if user.is_authenticated else None
+        LessonProgress.objects.filter(user=user, lesson=lesson).first() if user else None
     )
     return {
         "course": course,

@@ -164,18 +164,28 @@ class LessonPage(SegmentedSearchMixin, Page):
         ]
 
     def serve(self, request, *args, **kwargs):
-        if request.method == "GET" and request.user.is_authenticated:
+        if self.records_progress(request) and request.method == "GET":
             from ..services import lesson_open
 
             # Opening the lesson starts the server-side reading clock.
             lesson_open(user=request.user, lesson=self)
         return super().serve(request, *args, **kwargs)
 
+    def records_progress(self, request) -> bool:
+        """Learners' views count; an editor's preview (possibly of an unsaved page) not."""
+        return (
+            request.user.is_authenticated
+            and self.pk is not None
+            and not getattr(request, "is_preview", False)
+        )
+
     def get_context(self, request, *args, **kwargs):
         from ..selectors import lesson_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(lesson=self, user=request.user))
+        recording = self.records_progress(request)
+        context.update(lesson_context(lesson=self, user=request.user if recording else None))
+        context["records_progress"] = recording
         return context
 
 

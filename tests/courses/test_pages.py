@@ -13,6 +13,7 @@ from courses.models import (
     CourseIndexPage,
     CoursePage,
     LessonPage,
+    LessonProgress,
     StoryIndexPage,
     StoryPage,
 )
@@ -202,3 +203,24 @@ def test_editors_can_add_and_edit_lessons_in_the_admin(client, learning, admin_u
     edit = client.get(f"/admin/pages/{lesson.pk}/edit/")
     assert edit.status_code == 200
     assert "预计学习分钟数" in edit.content.decode()
+
+
+def test_editors_can_preview_new_and_existing_lessons(learning, admin_user, rf):
+    course, lesson = learning["course"], learning["lessons"][1]
+    request = rf.get(lesson.url)
+    request.user, request.is_preview, request.preview_mode = admin_user, True, ""
+    existing = lesson.serve_preview(request, "")
+    existing.render()
+    assert existing.status_code == 200
+    assert "第 2 / 3 课" in existing.content.decode()
+    # An editor's preview is not learning: no record, no completion form.
+    assert "预览：这里会显示" in existing.content.decode()
+    assert not LessonProgress.objects.exists()
+    draft = LessonPage(title="草稿微课", slug="draft", summary="摘要", estimated_minutes=3,
+                       body=[{"type": "rich_text", "value": "<p>草稿正文</p>"}])
+    draft.set_url_path(course)
+    draft.path = course.path + "0099"
+    draft.depth = course.depth + 1
+    response = draft.make_preview_request()
+    assert response.status_code == 200
+    assert "草稿正文" in response.content.decode()
