@@ -374,5 +374,15 @@ def test_admin_import_page_describes_every_template_column(client, city):
 
     client.force_login(make_person("editor4", role=Role.EDITOR))
     html = client.get("/admin/quizzes/import/").content.decode()
-    for column in ("编号", "题型", "题干", "选项A…选项F", "答案", "解析", "依据", "难度", "标签"):
+    for column in (
+        "编号",
+        "题型",
+        "题干",
+        "选项A…选项F",
+        "答案",
+        "解析",
+        "依据",
+        "难度",
+        "标签",
+    ):
         assert f"<code>{column}</code>" in html

@@ -56,3 +56,23 @@ def test_only_submitted_attempts_inside_the_period_count(practice):
 
     assert sorted(ids) == [inside.pk, inside.pk]
     assert set(ids.distinct()) == {inside.pk}
+
+
+def test_a_submitted_attempt_counts_in_learning_participation(practice, city):
+    from courses.selectors import learning_participation
+    from units.models import Unit
+
+    quiz = make_quiz(practice, [make_question("Q1")])
+    village = Unit.objects.get(code="YK-GS-01")
+    person = make_person(unit=village)
+    _attempt(
+        quiz,
+        person,
+        1,
+        AttemptState.SUBMITTED,
+        datetime(2026, 11, 5, tzinfo=timezone.utc),
+    )
+
+    result = learning_participation(root=village, start=START, end=END)
+
+    assert (result.participants, result.headcount) == (1, 100)
