@@ -386,3 +386,32 @@ def test_admin_import_page_describes_every_template_column(client, city):
         "标签",
     ):
         assert f"<code>{column}</code>" in html
+
+
+@pytest.mark.django_db
+def test_bank_export_reimports_unchanged(client, city):
+    from tests.factories import make_person
+    from units.models import Role
+
+    questions_import(data=GIFT.encode(), filename="bank.gift", dry_run=False)
+    before = {
+        q.code: (
+            q.kind,
+            q.explanation,
+            [(o.text, o.is_correct, o.feedback) for o in q.options.all()],
+        )
+        for q in Question.objects.all()
+    }
+    client.force_login(make_person("editor5", role=Role.EDITOR))
+    exported = client.get("/admin/quizzes/export/").content
+    report = questions_import(data=exported, filename="bank.xlsx", dry_run=False)
+    assert report.ok and report.updated == 4, report.errors
+    after = {
+        q.code: (
+            q.kind,
+            q.explanation,
+            [(o.text, o.is_correct, o.feedback) for o in q.options.all()],
+        )
+        for q in Question.objects.all()
+    }
+    assert after == before
