@@ -26,5 +26,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/export/", views.export, name="export"),
     path("campaigns/<int:campaign_id>/scorecard/", views.scorecard, name="scorecard"),
     path("scorecards/", views.scorecards, name="scorecards"),
+    path("survey-import/", views.SurveyImportView.as_view(), name="survey_import"),
+    path("survey-export/<int:survey_id>/", views.survey_export, name="survey_export"),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
 ]

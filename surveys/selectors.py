@@ -523,3 +523,27 @@ def survey_questions(*, survey_id: int) -> list[Question]:
         .prefetch_related("options")
         .order_by("sort_order", "id")
     )
+
+
+STRUCTURE_COLUMNS = ["code", "kind", "text", "options", "correct", "required", "section"]
+
+
+def survey_structure_rows(*, survey_id: int) -> list[list]:
+    """The survey as the import format reads it (one row per question), for round trips.
+    Satisfaction options are built in, so they are left out."""
+    rows = []
+    for question in survey_questions(survey_id=survey_id):
+        options = list(question.options.all())
+        builtin = question.kind == QuestionKind.SATISFACTION
+        rows.append(
+            [
+                question.code,
+                question.kind,
+                question.text,
+                "" if builtin else "|".join(f"{o.code}:{o.label}" for o in options),
+                "|".join(o.code for o in options if o.is_correct),
+                1 if question.required else 0,
+                question.section.title if question.section else "",
+            ]
+        )
+    return rows

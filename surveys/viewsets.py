@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -15,8 +16,18 @@ from .forms import CampaignAdminForm, QuestionAdminForm
 from .models import Campaign, Question, Survey
 
 
+class SurveyIndexView(generic.IndexView):
+    @cached_property
+    def header_more_buttons(self):
+        return [
+            *super().header_more_buttons,
+            Button(_("从表格导入"), url=reverse("surveys_admin:survey_import"), icon_name="upload"),
+        ]
+
+
 class SurveyViewSet(ModelViewSet):
     model = Survey
+    index_view_class = SurveyIndexView
     icon = "form"
     menu_label = _("问卷")
     url_prefix = "surveys/survey"
@@ -26,6 +37,15 @@ class SurveyViewSet(ModelViewSet):
     list_display = [
         TitleColumn("title", label=_("标题"), url_name="surveys_survey:edit"),
         Column("created_at", label=_("创建时间")),
+        Column(
+            "export",
+            label=_("导出结构"),
+            accessor=lambda s: format_html(
+                '<a href="{}?format=xlsx">xlsx</a> · <a href="{}?format=csv">csv</a>',
+                reverse("surveys_admin:survey_export", args=[s.pk]),
+                reverse("surveys_admin:survey_export", args=[s.pk]),
+            ),
+        ),
     ]
 
 

@@ -21,21 +21,31 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tabular.admin_views import ImportView
+from tabular.exporting import rows_to_csv, rows_to_xlsx
 from units import permissions
 from units.models import Unit
 
 from .. import charts
 from ..exports import CONTENT_TYPES, campaign_export
-from ..imports import ResponseImporter
-from ..models import ApiToken, Campaign, CampaignMode, CampaignState, CampaignUnit
+from ..imports import ResponseImporter, SurveyImporter
+from ..models import (
+    ApiToken,
+    Campaign,
+    CampaignMode,
+    CampaignState,
+    CampaignUnit,
+    Survey,
+)
 from ..scoring import MIN_RESPONDENTS_FOR_DETAIL
 from ..selectors import (
+    STRUCTURE_COLUMNS,
     campaign_units,
     campaigns_visible_to,
     distributions,
     item_rates,
     scope_paths_for,
     scorecard_for,
+    survey_structure_rows,
     trend,
 )
 from ..services import (
@@ -233,6 +243,54 @@ class ResponseImportView(ImportView):
 
     def importer_class(self):
         return ResponseImporter(self.campaign)
+
+
+class SurveyImportView(ImportView):
+    title = gettext_lazy("从表格导入问卷")
+    list_label = gettext_lazy("问卷")
+    success_url_name = "surveys_survey:index"
+    columns = [
+        ("code", gettext_lazy("题目编码（必填，问卷内唯一）")),
+        ("kind", gettext_lazy("题型：single、multiple、satisfaction、recognition、text、number（或单选、多选、满意度、认知、文本、数字）")),
+        ("text", gettext_lazy("题干（必填）")),
+        ("options", gettext_lazy("选项：A:胡则|B:聂耳，或只写选项文字（自动编为 A、B、C…）；满意度、文本、数字题留空")),
+        ("correct", gettext_lazy("正确答案的选项编码，多个用 | 分隔（仅认知题，必填）")),
+        ("required", gettext_lazy("必答 1 / 选答 0（留空为必答）")),
+        ("section", gettext_lazy("部分（可选）")),
+    ]
+    preview_columns = [
+        ("code", gettext_lazy("编码")),
+        ("kind", gettext_lazy("题型")),
+        ("text", gettext_lazy("题干")),
+        ("options", gettext_lazy("选项")),
+        ("correct", gettext_lazy("正确答案")),
+    ]
+
+    def has_permission(self, user):
+        return permissions.can_manage_campaigns(user)
+
+    def importer_class(self):
+        # The upload form has no title field: name the survey by its import time; the
+        # manager renames it in the survey's edit form.
+        stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        return SurveyImporter(title=_("导入的问卷（%(time)s）") % {"time": stamp})
+
+
+def survey_export(request, survey_id: int):
+    if not permissions.can_manage_campaigns(request.user):
+        raise PermissionDenied
+    survey = get_object_or_404(Survey, pk=survey_id)
+    file_format = request.GET.get("format", "xlsx")
+    rows = survey_structure_rows(survey_id=survey.pk)
+    if file_format == "csv":
+        data = rows_to_csv(STRUCTURE_COLUMNS, rows)
+    elif file_format == "xlsx":
+        data = rows_to_xlsx([("questions", STRUCTURE_COLUMNS, rows)])
+    else:
+        raise Http404
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.{file_format}"'
+    return response
 
 
 def export(request, campaign_id: int):

@@ -245,3 +245,32 @@ def test_paper_responses_count_in_the_scorecard(campaign):
     assert rows["YK-GS-01"]["recognising"] == 2
     assert rows["YK-JG-01"]["recognising"] == 0
     assert rows["YK"]["participants"] == 3
+
+
+def test_survey_structure_round_trips_through_export_and_import(client, admin_user, survey):
+    client.force_login(admin_user)
+    exported = client.get(f"/admin/surveys/survey-export/{survey.pk}/?format=csv").content
+    assert exported.decode("utf-8-sig").splitlines()[2].startswith("R2,recognition,")
+    report = import_file(SurveyImporter(title="副本"), data=exported, filename="s.csv", dry_run=False)
+    assert report.ok, report.errors
+    copy = Survey.objects.get(title="副本")
+
+    def shape(s):
+        return [
+            (q.code, q.kind, q.text, q.required, [(o.code, o.label, o.is_correct) for o in q.options.order_by("sort_order")])
+            for q in s.questions.order_by("sort_order")
+        ]
+
+    assert shape(copy) == shape(survey)
+
+
+def test_survey_import_in_the_admin(client, admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin_user)
+    url = "/admin/surveys/survey-import/"
+    preview = client.post(url, {"file": SimpleUploadedFile("s.csv", SURVEY_CSV.encode())}).content.decode()
+    assert "将新增 4 条" in preview
+    token = preview.split('name="token" value="')[1].split('"')[0]
+    assert client.post(url, {"token": token}).status_code == 302
+    assert Survey.objects.get().questions.count() == 4
