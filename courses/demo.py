@@ -103,7 +103,7 @@ def _load_courses(home: HomePage, stdout) -> int:
     for course_data in content.COURSES:
         course, created = _child(
             index, CoursePage, course_data["slug"], title=course_data["title"],
-            summary=course_data["summary"],
+            summary=course_data["summary"], search_description=course_data["summary"],
             cover=_card(course_data["title"], **course_data["card"]),
         )
         if created:
@@ -112,7 +112,8 @@ def _load_courses(home: HomePage, stdout) -> int:
         for lesson_data in course_data["lessons"]:
             lesson, created = _child(
                 course, LessonPage, lesson_data["slug"], title=lesson_data["title"],
-                summary=lesson_data["summary"], estimated_minutes=lesson_data["minutes"],
+                summary=lesson_data["summary"], search_description=lesson_data["summary"],
+                estimated_minutes=lesson_data["minutes"],
                 body=_lesson_body(lesson_data, narration),
                 cover=_card(lesson_data["title"], subtitle=course_data["title"],
                             palette=course_data["card"]["palette"],
@@ -145,6 +146,7 @@ def _load_stories(home: HomePage) -> int:
         story, created = _child(
             index, StoryPage, data["slug"], title=data["title"], figure=data["figure"],
             era=data["era"], place=data["place"], summary=data["summary"],
+            search_description=data["summary"],
             body=data["body"], precepts=data["precepts"], sources=sources,
             cover=_card(data["title"], **data["card"]),
         )
