@@ -128,14 +128,12 @@ class LessonPage(SegmentedSearchMixin, Page):
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("cover"),
-        FieldPanel("body"),
-    ]
-    promote_panels = Page.promote_panels + [
         MultiFieldPanel(
             [FieldPanel("estimated_minutes"), FieldPanel("target_unit_kinds"),
              FieldPanel("tags")],
             heading=_("学习设置"),
         ),
+        FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
