@@ -50,7 +50,8 @@ class UploadForm(forms.Form):
 class ImportView(View):
     """Subclass and set: importer_class, title, columns (list of (name, description)),
     preview_columns (list of (key, label)), success_url_name (the listing to return to),
-    list_label (its name in the breadcrumbs), and `has_permission`."""
+    list_label (its name in the breadcrumbs), optionally example_url_name (a download of
+    an empty template), and `has_permission`."""
 
     importer_class = None
     title = ""
@@ -86,6 +87,7 @@ class ImportView(View):
             columns=self.columns,
             preview_columns=self.preview_columns,
             success_url_name=self.success_url_name,
+            example_url=reverse(self.example_url_name) if self.example_url_name else "",
         )
         return TemplateResponse(request, self.template_name, context)
 
