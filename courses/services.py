@@ -153,8 +153,9 @@ def story_submit(
                     "image": image.pk, "alt_text": "", "caption": "", "attribution": "",
                 }})
             page = StoryPage(
-                title=title, summary=text_summary(text), place=place, body=body,
-                live=False, owner=user,
+                # Titles repeat ("我家的家训"); the one-time key keeps slugs unique.
+                title=title, slug=f"submission-{token.hex[:12]}",
+                summary=text_summary(text), place=place, body=body, live=False, owner=user,
             )
             index.add_child(instance=page)
             page.save_revision(user=user)

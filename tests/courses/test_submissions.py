@@ -97,6 +97,13 @@ def test_submission_creates_a_draft_story_in_moderation(learning, villager):
     assert get_image_model().objects.filter(collection__name="故事投稿").count() == 2
 
 
+def test_two_learners_may_submit_stories_with_the_same_title(learning, villager, official):
+    first = _submit(villager, learning["story_index"])
+    second = _submit(official, learning["story_index"])
+    assert first.page.title == second.page.title == "我家的家训"
+    assert first.page.slug != second.page.slug
+
+
 def test_a_double_submitted_form_makes_one_story(learning, villager):
     token = uuid.uuid4()
     first = _submit(villager, learning["story_index"], token=token)
