@@ -150,6 +150,8 @@ def _fill(campaign, units, rng) -> None:
             )
     from surveys.services import responses_score
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     started = time.perf_counter()
     responses_score(campaign=campaign)
     print(f"scoring {len(ids)} responses from their answers: {time.perf_counter() - started:.1f} s")

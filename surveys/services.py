@@ -422,7 +422,9 @@ def responses_import(
         ],
         batch_size=2000,
     )
-    responses_score(campaign=campaign, response_ids=[r.pk for r in responses])
+    for start in range(0, len(responses), 500):
+        chunk = responses[start : start + 500]
+        responses_score(campaign=campaign, response_ids=[r.pk for r in chunk])
     for unit_id in {unit.pk for unit, _answers in rows}:
         live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit_id)
     return len(responses)
@@ -456,7 +458,9 @@ def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None
     Per recognition item the verdict is "exactly the correct set chosen" (METRICS.md): the
     number of chosen options equals the size of the correct set and all of them are
     correct. Satisfaction counts exclude 不了解 (value 0); points are 100/75/50/25/0.
-    Only ids and small integers taken from the survey are written into the statement.
+    One set-based UPDATE … FROM (grouped answers), so its cost does not depend on
+    per-row plans. Only ids and small integers from the survey are written into the
+    statement; everything else is a parameter.
     """
     from django.db import connection
 
@@ -472,60 +476,79 @@ def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None
             value__gte=1,
         ).values_list("id", "value")
     )
-    answer = Answer._meta.db_table
-    response = Response._meta.db_table
-    sets = []
+    answer, response = Answer._meta.db_table, Response._meta.db_table
+    ids = list(response_ids) if response_ids is not None else None
+    if ids == []:
+        return
+
+    def only(alias: str) -> tuple[str, list]:
+        if ids is None:
+            return "", []
+        return f" AND {alias} IN ({','.join(['%s'] * len(ids))})", list(ids)
+
+    params: list = []
     if items:
-        correct_ids = [o.pk for q in items for o in q.options.all() if o.is_correct]
+        correct_ids = ",".join(str(o.pk) for q in items for o in q.options.all() if o.is_correct)
         item_ids = ",".join(str(q.pk) for q in items)
         bit = " ".join(f"WHEN {q.pk} THEN {1 << i}" for i, q in enumerate(items))
         size = " ".join(
             f"WHEN {q.pk} THEN {sum(1 for o in q.options.all() if o.is_correct)}" for q in items
         )
-        verdicts = (
-            f"SELECT a.question_id FROM {answer} a WHERE a.response_id = {response}.id"  # noqa: S608
-            f" AND a.question_id IN ({item_ids}) GROUP BY a.question_id"
-            f" HAVING COUNT(*) = CASE a.question_id {size} END"
-            f" AND SUM(CASE WHEN a.option_id IN ({','.join(map(str, correct_ids))})"
-            " THEN 1 ELSE 0 END) = COUNT(*)"
+        where, extra = only("a.response_id")
+        recognition = (
+            "LEFT JOIN (SELECT response_id, SUM(ok) AS correct, SUM(ok * bit) AS correct_mask,"  # noqa: S608
+            " SUM(bit) AS answered_mask FROM ("
+            f" SELECT a.response_id, CASE a.question_id {bit} END AS bit,"
+            f" CASE WHEN COUNT(*) = CASE a.question_id {size} END"
+            f" AND SUM(CASE WHEN a.option_id IN ({correct_ids}) THEN 1 ELSE 0 END) = COUNT(*)"
+            " THEN 1 ELSE 0 END AS ok"
+            f" FROM {answer} a WHERE a.campaign_id = %s AND a.question_id IN ({item_ids}){where}"
+            " GROUP BY a.response_id, a.question_id) v GROUP BY response_id"
+            ") rv ON rv.response_id = r.id"
         )
-        sets += [
-            f"recognition_correct = (SELECT COUNT(*) FROM ({verdicts}) v)",  # noqa: S608
-            "recognition_correct_mask = COALESCE((SELECT SUM(CASE v.question_id "  # noqa: S608
-            f"{bit} END) FROM ({verdicts}) v), 0)",
-            f"recognition_answered_mask = COALESCE((SELECT SUM(DISTINCT CASE a.question_id {bit}"  # noqa: S608
-            f" END) FROM {answer} a WHERE a.response_id = {response}.id"
-            f" AND a.question_id IN ({item_ids})), 0)",
-        ]
+        params += [campaign.pk, *extra]
+        recognition_columns = (
+            "COALESCE(rv.correct, 0) AS correct, COALESCE(rv.correct_mask, 0) AS correct_mask,"
+            " COALESCE(rv.answered_mask, 0) AS answered_mask"
+        )
     else:
-        sets += [
-            "recognition_correct = 0",
-            "recognition_correct_mask = 0",
-            "recognition_answered_mask = 0",
-        ]
+        recognition = ""
+        recognition_columns = "0 AS correct, 0 AS correct_mask, 0 AS answered_mask"
     if satisfaction:
         base = ",".join(str(pk) for pk, _value in satisfaction)
         positive = ",".join(str(pk) for pk, value in satisfaction if value >= 4)
         points = " ".join(f"WHEN {pk} THEN {(value - 1) * 25}" for pk, value in satisfaction)
-        own = f"FROM {answer} a WHERE a.response_id = {response}.id AND a.option_id IN ({base})"
-        sets += [
-            f"satisfaction_answers = (SELECT COUNT(*) {own})",
-            f"satisfaction_positive = (SELECT COUNT(*) {own} AND a.option_id IN ({positive}))",
-            f"satisfaction_points = COALESCE((SELECT SUM(CASE a.option_id {points} END) {own}), 0)",
-        ]
+        where, extra = only("a.response_id")
+        satisfied = (
+            "LEFT JOIN (SELECT a.response_id, COUNT(*) AS answers,"  # noqa: S608
+            f" SUM(CASE WHEN a.option_id IN ({positive}) THEN 1 ELSE 0 END) AS positive,"
+            f" SUM(CASE a.option_id {points} END) AS points"
+            f" FROM {answer} a WHERE a.campaign_id = %s AND a.option_id IN ({base}){where}"
+            " GROUP BY a.response_id) sv ON sv.response_id = r.id"
+        )
+        params += [campaign.pk, *extra]
+        satisfaction_columns = (
+            "COALESCE(sv.answers, 0) AS answers, COALESCE(sv.positive, 0) AS positive,"
+            " COALESCE(sv.points, 0) AS points"
+        )
     else:
-        sets += ["satisfaction_answers = 0", "satisfaction_positive = 0", "satisfaction_points = 0"]
-    sql = f"UPDATE {response} SET {', '.join(sets)} WHERE campaign_id = %s"  # noqa: S608 - ids and integers only
-    params: list = [campaign.pk]
+        satisfied = ""
+        satisfaction_columns = "0 AS answers, 0 AS positive, 0 AS points"
+    where, extra = only("r.id")
+    params += [campaign.pk, *extra]
+    sql = (
+        f"UPDATE {response} SET recognition_correct = s.correct,"  # noqa: S608
+        " recognition_correct_mask = s.correct_mask,"
+        " recognition_answered_mask = s.answered_mask,"
+        " satisfaction_answers = s.answers, satisfaction_positive = s.positive,"
+        " satisfaction_points = s.points"
+        f" FROM (SELECT r.id AS response_id, {recognition_columns}, {satisfaction_columns}"
+        f" FROM {response} r {recognition} {satisfied}"
+        f" WHERE r.campaign_id = %s{where}) s"
+        f" WHERE {response}.id = s.response_id"
+    )
     with connection.cursor() as cursor:
-        if response_ids is None:
-            cursor.execute(sql, params)
-            return
-        for start in range(0, len(response_ids), 500):
-            chunk = response_ids[start : start + 500]
-            cursor.execute(
-                sql + f" AND id IN ({','.join(['%s'] * len(chunk))})", params + list(chunk)
-            )
+        cursor.execute(sql, params)
 
 
 def campaigns_rescore(*, survey: Survey) -> None:
