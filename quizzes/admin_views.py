@@ -83,6 +83,7 @@ class QuestionImportView(ImportView):
 
     title = gettext_lazy("导入题目")
     success_url_name = "wagtailsnippets_quizzes_question:list"
+    example_url_name = "quizzes_admin:template"
     columns = [
         ("编号", gettext_lazy("必填，稳定编号；已存在则更新该题")),
         ("题型", gettext_lazy("单选、多选、判断；留空时按答案推断")),
