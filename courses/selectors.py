@@ -17,6 +17,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -310,11 +311,24 @@ def learning_participation_by_unit(
     end: datetime,
 ) -> QuerySet[Unit]:
     """Each unit annotated with `learning_participants` and `subtree_headcount` (subtree
-    rollups) in one query, however many units."""
+    rollups) in one query, however many units.
+
+    Active members are counted per unit through the unit index, then summed over the
+    subtree's units: a person has one unit, so the sum counts each person once, and the
+    path-prefix match runs over units rather than over every person.
+    """
     sources = _activity_sources(start=start, end=end)
-    members = User.objects.filter(unit__path__startswith=OuterRef("path")).filter(
-        _active_q(sources)
+    own_active = _count(User.objects.filter(unit=OuterRef("pk")).filter(_active_q(sources)))
+    subtree_active = (
+        Unit.objects.filter(path__startswith=OuterRef("path"))
+        .annotate(active=own_active)
+        .order_by()
+        .values(group=Value(1))
+        .annotate(total=Sum("active"))
+        .values("total")
     )
     return units_with_subtree_headcount(queryset=units).annotate(
-        learning_participants=_count(members)
+        learning_participants=Coalesce(
+            Subquery(subtree_active, output_field=IntegerField()), 0
+        )
     )
