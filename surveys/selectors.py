@@ -498,6 +498,19 @@ def campaigns_open_for(*, user) -> QuerySet[Campaign]:
     )
 
 
+def open_campaign_rows(*, user) -> list[dict]:
+    """The user's open campaigns with whether they have submitted (identified mode) or
+    saved a draft; two queries."""
+    campaigns = list(campaigns_open_for(user=user))
+    done, drafts = set(), set()
+    if campaigns:
+        for campaign_id, completed in Response.objects.filter(
+            user=user, campaign__in=campaigns
+        ).values_list("campaign_id", "completed_at"):
+            (done if completed else drafts).add(campaign_id)
+    return [{"campaign": c, "done": c.pk in done, "draft": c.pk in drafts} for c in campaigns]
+
+
 def campaigns_visible_to(*, user) -> QuerySet[Campaign]:
     """Campaigns whose scorecard the user may open (their tree overlaps the user's scope)."""
     from units.permissions import Role, role_of

@@ -6,11 +6,14 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
+from home.selectors import Section
 from units import permissions as unit_permissions
 
 from . import admin_urls
 from .models import Campaign, Question, Survey
 from .permissions import CampaignManagerPolicy
+from .selectors import open_campaign_rows
+from .views.respond import answer_url
 from .viewsets import SurveysViewSetGroup
 
 for _model in (Survey, Question, Campaign):
@@ -44,3 +47,11 @@ def register_api_tokens_menu_item():
     return ScorecardMenuItem(
         _("API 令牌"), reverse("surveys_admin:api_tokens"), icon_name="key", order=266
     )
+
+
+@hooks.register("me_sections")
+def surveys_on_me(request):
+    rows = open_campaign_rows(user=request.user)
+    for row in rows:
+        row["url"] = answer_url(row["campaign"])
+    return Section(order=30, template="surveys/me_section.html", context={"rows": rows})

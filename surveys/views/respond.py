@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import ratelimit
 from ..models import Campaign, CampaignMode, CampaignState, CampaignUnit, Response
-from ..selectors import campaigns_open_for, survey_questions
+from ..selectors import open_campaign_rows, survey_questions
 from ..services import (
     SubmissionError,
     answers_parse,
@@ -30,22 +30,13 @@ CODE_SESSION_KEY = "surveys_code_{}"
 
 
 def index(request):
-    campaigns = list(campaigns_open_for(user=request.user))
-    done = set()
-    drafts = set()
-    if campaigns:
-        for campaign_id, completed in Response.objects.filter(
-            user=request.user, campaign__in=campaigns
-        ).values_list("campaign_id", "completed_at"):
-            (done if completed else drafts).add(campaign_id)
-    rows = [
-        {"campaign": c, "url": _answer_url(c), "done": c.pk in done, "draft": c.pk in drafts}
-        for c in campaigns
-    ]
+    rows = open_campaign_rows(user=request.user)
+    for row in rows:
+        row["url"] = answer_url(row["campaign"])
     return TemplateResponse(request, "surveys/index.html", {"rows": rows})
 
 
-def _answer_url(campaign: Campaign) -> str:
+def answer_url(campaign: Campaign) -> str:
     if campaign.mode == CampaignMode.IDENTIFIED:
         return reverse("surveys:identified", args=[campaign.pk])
     if campaign.mode == CampaignMode.CODES:

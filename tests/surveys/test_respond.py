@@ -203,3 +203,9 @@ def test_surveys_index_links_anonymous_campaigns_through_the_unit_link(client, c
     client.force_login(member)
     html = client.get("/surveys/").content.decode()
     assert _link(campaign) in html
+
+
+def test_me_page_lists_open_surveys(client, identified, member):
+    client.force_login(member)
+    html = client.get("/me/").content.decode()
+    assert "我的调查" in html and "实名测评" in html
