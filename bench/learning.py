@@ -6,9 +6,8 @@
 Builds a throwaway database next to the configured one (`bench_<name>`), fills it with
 generated progress records (fixed seed), then times learning participation for the city and
 for every unit (one query), a learner's 我的学习 reads, a lesson page render, and the Chinese
-site search, with their query counts. Goals (PostgreSQL, the production database):
-participation per unit ≤ 0.5 s in one query; a lesson page ≤ 0.1 s; a search ≤ 0.2 s.
-SQLite is slower on the per-unit rollup (path-prefix subqueries cannot use an index).
+site search, with their query counts. Goals (SQLite and PostgreSQL): participation per unit
+≤ 0.5 s in one query; a lesson page ≤ 0.1 s; a search ≤ 0.2 s.
 """
 
 from __future__ import annotations
