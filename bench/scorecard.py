@@ -34,8 +34,12 @@ def _configure() -> None:
     name = str(database["NAME"])
     if database["ENGINE"].endswith("sqlite3"):
         if name in ("", ":memory:") or "memory" in name:
-            raise SystemExit("Set DATABASE_URL to a SQLite file (an in-memory database is not a fair test).")
-        bench_name = os.path.join(os.path.dirname(name), "bench_" + os.path.basename(name))
+            raise SystemExit(
+                "Set DATABASE_URL to a SQLite file (an in-memory database is not a fair test)."
+            )
+        bench_name = os.path.join(
+            os.path.dirname(name), "bench_" + os.path.basename(name)
+        )
     else:
         bench_name = f"bench_{name}"
     database.setdefault("TEST", {})["NAME"] = bench_name
@@ -46,13 +50,17 @@ def _build_tree():
     from units.models import Unit
 
     village, office, other = kind("村居"), kind("机关"), kind("其他")
-    root = Unit.add_root(instance=Unit(code="B", name="基准市", kind=other, headcount=0))
+    root = Unit.add_root(
+        instance=Unit(code="B", name="基准市", kind=other, headcount=0)
+    )
     units = [root]
     towns = 9
     per_town = (UNITS - 1 - towns) // towns
     for t in range(towns):
         root.refresh_from_db()
-        town = root.add_child(instance=Unit(code=f"B-{t:02d}", name=f"镇{t:02d}", kind=other))
+        town = root.add_child(
+            instance=Unit(code=f"B-{t:02d}", name=f"镇{t:02d}", kind=other)
+        )
         units.append(town)
         for u in range(per_town):
             town.refresh_from_db()
@@ -69,7 +77,11 @@ def _build_tree():
     while len(units) < UNITS:
         root.refresh_from_db()
         units.append(
-            root.add_child(instance=Unit(code=f"B-X{len(units)}", name="直属单元", kind=office, headcount=120))
+            root.add_child(
+                instance=Unit(
+                    code=f"B-X{len(units)}", name="直属单元", kind=office, headcount=120
+                )
+            )
         )
     return root, units
 
@@ -78,15 +90,30 @@ def _survey():
     from surveys.services import QuestionSpec, survey_create
 
     specs = [
-        QuestionSpec(f"R{i}", "recognition", f"认知题{i}", [("A", "甲"), ("B", "乙"), ("C", "丙")], {"A"}, True)
+        QuestionSpec(
+            f"R{i}",
+            "recognition",
+            f"认知题{i}",
+            [("A", "甲"), ("B", "乙"), ("C", "丙")],
+            {"A"},
+            True,
+        )
         for i in range(1, 9)
     ]
     specs += [
-        QuestionSpec(f"M{i}", "recognition", f"多选认知题{i}", [("A", "甲"), ("B", "乙"), ("C", "丙")], {"A", "B"}, True)
+        QuestionSpec(
+            f"M{i}",
+            "recognition",
+            f"多选认知题{i}",
+            [("A", "甲"), ("B", "乙"), ("C", "丙")],
+            {"A", "B"},
+            True,
+        )
         for i in range(1, 3)
     ]
     specs += [
-        QuestionSpec(f"S{i}", "satisfaction", f"满意度题{i}", [], set(), True) for i in range(1, 9)
+        QuestionSpec(f"S{i}", "satisfaction", f"满意度题{i}", [], set(), True)
+        for i in range(1, 9)
     ]
     return survey_create(title="基准问卷", questions=specs)
 
@@ -99,9 +126,9 @@ def _fill(campaign, units, rng) -> None:
 
     options = {
         (q, c): (qid, oid)
-        for q, c, qid, oid in Option.objects.filter(question__survey=campaign.survey).values_list(
-            "question__code", "code", "question_id", "id"
-        )
+        for q, c, qid, oid in Option.objects.filter(
+            question__survey=campaign.survey
+        ).values_list("question__code", "code", "question_id", "id")
     }
     leaves = [u for u in units if u.headcount]
     now = timezone.now()
@@ -110,7 +137,14 @@ def _fill(campaign, units, rng) -> None:
         unit = leaves[i % len(leaves)]
         moment = now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
         response_rows.append(
-            (campaign.pk, unit.pk, str(uuid.UUID(int=rng.getrandbits(128))), "web", moment, moment)
+            (
+                campaign.pk,
+                unit.pk,
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                "web",
+                moment,
+                moment,
+            )
         )
     table = Response._meta.db_table
     with connection.cursor() as cursor:
@@ -120,7 +154,9 @@ def _fill(campaign, units, rng) -> None:
             response_rows,
         )
     ids = list(
-        Response.objects.filter(campaign=campaign).order_by("id").values_list("id", flat=True)
+        Response.objects.filter(campaign=campaign)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
 
     def answer_rows():
@@ -130,17 +166,27 @@ def _fill(campaign, units, rng) -> None:
                 code = "A" if rng.random() < 0.6 + 0.4 * skill else rng.choice("BC")
                 yield (response_id, campaign.pk, *options[(f"R{i}", code)])
             for i in range(1, 3):
-                pair = ("A", "B") if rng.random() < 0.5 + 0.5 * skill else rng.choice([("A", "C"), ("B", "C")])
+                pair = (
+                    ("A", "B")
+                    if rng.random() < 0.5 + 0.5 * skill
+                    else rng.choice([("A", "C"), ("B", "C")])
+                )
                 for code in pair:
                     yield (response_id, campaign.pk, *options[(f"M{i}", code)])
             for i in range(1, 9):
-                yield (response_id, campaign.pk, *options[(f"S{i}", rng.choice("5554432100"[: 6 + int(4 * skill)]))])
+                yield (
+                    response_id,
+                    campaign.pk,
+                    *options[(f"S{i}", rng.choice("5554432100"[: 6 + int(4 * skill)]))],
+                )
 
     table = Answer._meta.db_table
     columns = "response_id, campaign_id, question_id, option_id"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}, text) FROM STDIN") as copy:
+            with cursor.cursor.copy(
+                f"COPY {table} ({columns}, text) FROM STDIN"
+            ) as copy:
                 for row in answer_rows():
                     copy.write_row((*row, ""))
         else:
@@ -154,7 +200,9 @@ def _fill(campaign, units, rng) -> None:
         cursor.execute("ANALYZE")
     started = time.perf_counter()
     responses_score(campaign=campaign)
-    print(f"scoring {len(ids)} responses from their answers: {time.perf_counter() - started:.1f} s")
+    print(
+        f"scoring {len(ids)} responses from their answers: {time.perf_counter() - started:.1f} s"
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -183,7 +231,9 @@ def main() -> None:
             root, units = _build_tree()
             survey = _survey()
             campaign = campaign_open(
-                campaign=campaign_create(survey=survey, title="基准测评", root_unit=root)
+                campaign=campaign_create(
+                    survey=survey, title="基准测评", root_unit=root
+                )
             )
             _fill(campaign, units, rng)
         built = time.perf_counter() - started
@@ -201,13 +251,19 @@ def main() -> None:
                 timings.append(time.perf_counter() - t0)
         root_row = report["units"][0]
         print(f"backend: {connection.vendor}")
-        print(f"data: {counts[0]} units, {counts[1]} respondents, {counts[2]} answers (built in {built:.1f} s)")
-        print(f"scorecard_compute: median {statistics.median(timings):.3f} s, best {min(timings):.3f} s, "
-              f"worst {max(timings):.3f} s over {args.runs} runs")
+        print(
+            f"data: {counts[0]} units, {counts[1]} respondents, {counts[2]} answers (built in {built:.1f} s)"
+        )
+        print(
+            f"scorecard_compute: median {statistics.median(timings):.3f} s, best {min(timings):.3f} s, "
+            f"worst {max(timings):.3f} s over {args.runs} runs"
+        )
         print(f"queries per scorecard: {len(queries)}")
-        print(f"rows: {len(report['units'])} units, {len(report['kinds'])} kinds, {len(report['items'])} items; "
-              f"root participants {root_row['participants']}, recognition {root_row['recognition_rate']:.4f}, "
-              f"satisfaction {root_row['satisfaction_rate']:.4f}")
+        print(
+            f"rows: {len(report['units'])} units, {len(report['kinds'])} kinds, {len(report['items'])} items; "
+            f"root participants {root_row['participants']}, recognition {root_row['recognition_rate']:.4f}, "
+            f"satisfaction {root_row['satisfaction_rate']:.4f}"
+        )
     finally:
         if not args.keep:
             creation.destroy_test_db(original_name, verbosity=0)

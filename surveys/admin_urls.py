@@ -10,7 +10,11 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.dashboard, name="dashboard"),
     path("campaigns/<int:campaign_id>/open/", views.open_campaign, name="open"),
     path("campaigns/<int:campaign_id>/close/", views.close_campaign, name="close"),
-    path("campaigns/<int:campaign_id>/distribution/", views.distribution, name="distribution"),
+    path(
+        "campaigns/<int:campaign_id>/distribution/",
+        views.distribution,
+        name="distribution",
+    ),
     path(
         "campaigns/<int:campaign_id>/qr/<str:unit_code>.<str:file_format>",
         views.qr_code,

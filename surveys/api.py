@@ -31,7 +31,9 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         found = (
             ApiToken.objects.filter(
-                key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True
+                key_hash=ApiToken.hash_key(token),
+                revoked_at__isnull=True,
+                user__is_active=True,
             )
             .select_related("user")
             .first()
@@ -142,7 +144,8 @@ class DistributionOut(Schema):
 
 def _campaign_for(request, campaign_id: int) -> tuple[Campaign, list[str] | None]:
     campaign = get_object_or_404(
-        campaigns_visible_to(user=request.auth).select_related("root_unit"), pk=campaign_id
+        campaigns_visible_to(user=request.auth).select_related("root_unit"),
+        pk=campaign_id,
     )
     scope = scope_paths_for(user=request.auth, campaign=campaign)
     if scope == []:
@@ -179,7 +182,9 @@ def get_campaign(request, campaign_id: int):
     return _fields(campaign)
 
 
-@api.get("/campaigns/{campaign_id}/scorecard", response=ScorecardOut, tags=["scorecards"])
+@api.get(
+    "/campaigns/{campaign_id}/scorecard", response=ScorecardOut, tags=["scorecards"]
+)
 def get_scorecard(request, campaign_id: int):
     """The same shape as `manage.py campaign_report --format json`."""
     campaign, scope = _campaign_for(request, campaign_id)
@@ -187,7 +192,9 @@ def get_scorecard(request, campaign_id: int):
 
 
 @api.get(
-    "/campaigns/{campaign_id}/distributions", response=DistributionOut, tags=["scorecards"]
+    "/campaigns/{campaign_id}/distributions",
+    response=DistributionOut,
+    tags=["scorecards"],
 )
 def get_distributions(request, campaign_id: int, unit: str | None = None):
     """Per-question option counts in a unit's subtree. Below 5 respondents, unit managers
@@ -201,10 +208,18 @@ def get_distributions(request, campaign_id: int, unit: str | None = None):
     if code not in rows:
         raise Http404
     respondents = rows[code]["respondents"]
-    hidden = not can_manage_campaigns(request.auth) and respondents < MIN_RESPONDENTS_FOR_DETAIL
+    hidden = (
+        not can_manage_campaigns(request.auth)
+        and respondents < MIN_RESPONDENTS_FOR_DETAIL
+    )
     questions = (
         []
         if hidden
         else distributions(campaign=campaign, root=get_object_or_404(Unit, code=code))
     )
-    return {"unit_code": code, "respondents": respondents, "hidden": hidden, "questions": questions}
+    return {
+        "unit_code": code,
+        "respondents": respondents,
+        "hidden": hidden,
+        "questions": questions,
+    }

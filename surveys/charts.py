@@ -17,7 +17,12 @@ def _pct(value: float | None) -> str:
 
 
 def bars(
-    rows: list[dict], *, metric: str, target: float, title: str, status_key: str | None = None
+    rows: list[dict],
+    *,
+    metric: str,
+    target: float,
+    title: str,
+    status_key: str | None = None,
 ) -> SafeString:
     """Horizontal bars of `metric` per row against a dashed target line. Rates above 100%
     are drawn to the edge and labelled, not clipped silently."""
@@ -67,7 +72,9 @@ def trend_line(points: list[dict], *, target: float, title: str) -> SafeString:
     """Cumulative participation rate per day with the target line."""
     width, height, left, top, bottom = 560, 200, 44, 24, 30
     plot_w, plot_h = width - left - 12, height - top - bottom
-    top_value = max([target] + [p["participation_rate"] or 0 for p in points]) * 1.1 or 1
+    top_value = (
+        max([target] + [p["participation_rate"] or 0 for p in points]) * 1.1 or 1
+    )
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -89,7 +96,10 @@ def trend_line(points: list[dict], *, target: float, title: str) -> SafeString:
     if points:
         step = plot_w / max(1, len(points) - 1)
         coords = [
-            (left + i * step if len(points) > 1 else left + plot_w / 2, y_of(p["participation_rate"] or 0))
+            (
+                left + i * step if len(points) > 1 else left + plot_w / 2,
+                y_of(p["participation_rate"] or 0),
+            )
             for i, p in enumerate(points)
         ]
         parts.append(
@@ -100,7 +110,7 @@ def trend_line(points: list[dict], *, target: float, title: str) -> SafeString:
         for (x, y), point in zip(coords, points, strict=True):
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{GREEN}"><title>'
-                f'{escape(point["date"])}: {point["cumulative"]} · {_pct(point["participation_rate"])}'
+                f"{escape(point['date'])}: {point['cumulative']} · {_pct(point['participation_rate'])}"
                 "</title></circle>"
             )
         for index in sorted({0, len(points) - 1}):

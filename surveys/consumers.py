@@ -56,12 +56,18 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
 
     async def _push(self):
         units = await self._rows()
-        await self.send_json({"type": "scorecard", "campaign": self.campaign_id, "units": units})
+        await self.send_json(
+            {"type": "scorecard", "campaign": self.campaign_id, "units": units}
+        )
 
     @database_sync_to_async
     def _scope(self):
         user = self.scope.get("user")
-        campaign = Campaign.objects.select_related("root_unit").filter(pk=self.campaign_id).first()
+        campaign = (
+            Campaign.objects.select_related("root_unit")
+            .filter(pk=self.campaign_id)
+            .first()
+        )
         if campaign is None or user is None or not user.is_authenticated:
             return []
         return scope_paths_for(user=user, campaign=campaign)

@@ -34,24 +34,101 @@ CAMPAIGN_DESCRIPTION = (
 SCHOOL_TITLE = "永康中学廉洁教育活动反馈（演示，实名）"
 
 QUESTIONS = [
-    QuestionSpec("R1", "recognition", "北宋明道元年（1032 年）江淮大旱，胡则奏请朝廷免除的是哪一项？",
-                 [("A", "身丁钱"), ("B", "盐税"), ("C", "田赋"), ("D", "商税")], {"A"}, True, "清廉文化认知"),
-    QuestionSpec("R2", "recognition", "胡则（胡公）是哪里人？",
-                 [("A", "婺州永康（今永康市古山镇胡库村）"), ("B", "杭州钱塘"), ("C", "温州永嘉"), ("D", "福州闽县")],
-                 {"A"}, True, "清廉文化认知"),
-    QuestionSpec("R3", "recognition", "以下哪些属于清廉单元建设的类型？",
-                 [("A", "清廉机关"), ("B", "清廉学校"), ("C", "清廉村居"), ("D", "私人会所")],
-                 {"A", "B", "C"}, True, "清廉文化认知"),
-    QuestionSpec("R4", "recognition", "违规公款吃喝、超标准接待，违反的是哪一项规定？",
-                 [("A", "中央八项规定精神"), ("B", "劳动合同法"), ("C", "交通安全法")], {"A"}, True,
-                 "清廉文化认知"),
-    QuestionSpec("S1", "satisfaction", "您对本单元清廉建设的总体情况是否满意？", [], set(), True, "满意度"),
-    QuestionSpec("S2", "satisfaction", "您对本单元办事公开、透明是否满意？", [], set(), True, "满意度"),
-    QuestionSpec("S3", "satisfaction", "您对本单元干部职工的工作作风是否满意？", [], set(), True, "满意度"),
-    QuestionSpec("S4", "satisfaction", "您对本单元开展的廉洁文化活动是否满意？", [], set(), False, "满意度"),
-    QuestionSpec("P1", "single", "您的身份是：",
-                 [("A", "干部职工"), ("B", "群众"), ("C", "学生"), ("D", "其他")], set(), False, "基本情况"),
-    QuestionSpec("T1", "text", "您对本单元清廉建设有什么意见或建议？", [], set(), False, "意见建议"),
+    QuestionSpec(
+        "R1",
+        "recognition",
+        "北宋明道元年（1032 年）江淮大旱，胡则奏请朝廷免除的是哪一项？",
+        [("A", "身丁钱"), ("B", "盐税"), ("C", "田赋"), ("D", "商税")],
+        {"A"},
+        True,
+        "清廉文化认知",
+    ),
+    QuestionSpec(
+        "R2",
+        "recognition",
+        "胡则（胡公）是哪里人？",
+        [
+            ("A", "婺州永康（今永康市古山镇胡库村）"),
+            ("B", "杭州钱塘"),
+            ("C", "温州永嘉"),
+            ("D", "福州闽县"),
+        ],
+        {"A"},
+        True,
+        "清廉文化认知",
+    ),
+    QuestionSpec(
+        "R3",
+        "recognition",
+        "以下哪些属于清廉单元建设的类型？",
+        [("A", "清廉机关"), ("B", "清廉学校"), ("C", "清廉村居"), ("D", "私人会所")],
+        {"A", "B", "C"},
+        True,
+        "清廉文化认知",
+    ),
+    QuestionSpec(
+        "R4",
+        "recognition",
+        "违规公款吃喝、超标准接待，违反的是哪一项规定？",
+        [("A", "中央八项规定精神"), ("B", "劳动合同法"), ("C", "交通安全法")],
+        {"A"},
+        True,
+        "清廉文化认知",
+    ),
+    QuestionSpec(
+        "S1",
+        "satisfaction",
+        "您对本单元清廉建设的总体情况是否满意？",
+        [],
+        set(),
+        True,
+        "满意度",
+    ),
+    QuestionSpec(
+        "S2",
+        "satisfaction",
+        "您对本单元办事公开、透明是否满意？",
+        [],
+        set(),
+        True,
+        "满意度",
+    ),
+    QuestionSpec(
+        "S3",
+        "satisfaction",
+        "您对本单元干部职工的工作作风是否满意？",
+        [],
+        set(),
+        True,
+        "满意度",
+    ),
+    QuestionSpec(
+        "S4",
+        "satisfaction",
+        "您对本单元开展的廉洁文化活动是否满意？",
+        [],
+        set(),
+        False,
+        "满意度",
+    ),
+    QuestionSpec(
+        "P1",
+        "single",
+        "您的身份是：",
+        [("A", "干部职工"), ("B", "群众"), ("C", "学生"), ("D", "其他")],
+        set(),
+        False,
+        "基本情况",
+    ),
+    QuestionSpec(
+        "T1",
+        "text",
+        "您对本单元清廉建设有什么意见或建议？",
+        [],
+        set(),
+        False,
+        "意见建议",
+    ),
 ]
 
 # Participation range and recognition skill by unit kind: varied enough that the
@@ -63,7 +140,12 @@ PROFILES = {
     "企业": ((0.3, 0.9), (0.86, 0.97)),
     "村居": ((0.04, 0.2), (0.82, 0.96)),
 }
-SUGGESTIONS = ["希望多开展廉洁文化活动。", "办事流程可以再公开一些。", "村务公开栏更新及时，点赞。", ""]
+SUGGESTIONS = [
+    "希望多开展廉洁文化活动。",
+    "办事流程可以再公开一些。",
+    "村务公开栏更新及时，点赞。",
+    "",
+]
 DAYS = 13
 
 
@@ -113,9 +195,12 @@ def _simulate(campaign: Campaign) -> int:
         ).values_list("question__code", "code", "question_id", "id")
     }
     text_question = campaign.survey.questions.get(code="T1")
-    members = campaign.campaign_units.select_related("unit__kind").order_by("unit__path")
+    members = campaign.campaign_units.select_related("unit__kind").order_by(
+        "unit__path"
+    )
     start = timezone.make_aware(
-        datetime.combine(campaign.starts_on, time(8, 0)), timezone.get_current_timezone()
+        datetime.combine(campaign.starts_on, time(8, 0)),
+        timezone.get_current_timezone(),
     )
     plans = []
     for member in members:
@@ -146,7 +231,9 @@ def _simulate(campaign: Campaign) -> int:
     )
     rows = []
     for response, (_unit, _moment, skill, mood) in zip(responses, plans, strict=True):
-        rows += _answers(rng, response.pk, campaign.pk, options, text_question.pk, skill, mood)
+        rows += _answers(
+            rng, response.pk, campaign.pk, options, text_question.pk, skill, mood
+        )
     # ~100k rows: the ORM's per-object overhead would take longer than the data itself,
     # so the answer rows go in through one parameterised executemany.
     table = Answer._meta.db_table
@@ -160,7 +247,9 @@ def _simulate(campaign: Campaign) -> int:
     return len(responses)
 
 
-def _answers(rng, response_id, campaign_id, options, text_question_id, skill, mood) -> list:
+def _answers(
+    rng, response_id, campaign_id, options, text_question_id, skill, mood
+) -> list:
     chosen = []
     for code, correct, wrong in (
         ("R1", ["A"], ["B", "C", "D"]),
@@ -185,7 +274,13 @@ def _answers(rng, response_id, campaign_id, options, text_question_id, skill, mo
         chosen.append((code, [level]))
     chosen.append(("P1", [rng.choice(["A", "B", "B", "C", "D"])]))
     rows = [
-        (response_id, campaign_id, options[(code, value)][0], options[(code, value)][1], "")
+        (
+            response_id,
+            campaign_id,
+            options[(code, value)][0],
+            options[(code, value)][1],
+            "",
+        )
         for code, values in chosen
         for value in values
     ]

@@ -29,7 +29,9 @@ CONTENT_TYPES = {
 
 
 def report_json(report: dict) -> bytes:
-    return json.dumps(report, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder).encode()
+    return json.dumps(
+        report, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder
+    ).encode()
 
 
 def report_csv(report: dict, *, by: str = "unit") -> bytes:
@@ -56,9 +58,21 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
     return rows_to_xlsx(
         [
             ("summary", ["field", "value"], summary),
-            ("units", UNIT_FIELDS, [[r.get(n) for n in UNIT_FIELDS] for r in report["units"]]),
-            ("kinds", KIND_FIELDS, [[r.get(n) for n in KIND_FIELDS] for r in report["kinds"]]),
-            ("items", ITEM_FIELDS, [[r.get(n) for n in ITEM_FIELDS] for r in report["items"]]),
+            (
+                "units",
+                UNIT_FIELDS,
+                [[r.get(n) for n in UNIT_FIELDS] for r in report["units"]],
+            ),
+            (
+                "kinds",
+                KIND_FIELDS,
+                [[r.get(n) for n in KIND_FIELDS] for r in report["kinds"]],
+            ),
+            (
+                "items",
+                ITEM_FIELDS,
+                [[r.get(n) for n in ITEM_FIELDS] for r in report["items"]],
+            ),
             (
                 "questions",
                 [

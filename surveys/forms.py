@@ -31,4 +31,6 @@ class CampaignAdminForm(WagtailAdminModelForm):
                 if name in self.fields:
                     self.fields[name].disabled = True
         if "root_unit" in self.fields:
-            self.fields["root_unit"].queryset = self.fields["root_unit"].queryset.order_by("path")
+            self.fields["root_unit"].queryset = self.fields[
+                "root_unit"
+            ].queryset.order_by("path")

@@ -87,7 +87,8 @@ class SurveyImporter:
                     report.add(
                         row.number,
                         "code",
-                        _("编码“%(code)s”与第 %(row)s 行重复。") % {"code": code, "row": seen[code]},
+                        _("编码“%(code)s”与第 %(row)s 行重复。")
+                        % {"code": code, "row": seen[code]},
                     )
                 seen.setdefault(code, row.number)
             kind = KIND_ALIASES.get(row.get("kind").lower() if row.get("kind") else "")
@@ -96,7 +97,10 @@ class SurveyImporter:
                     row.number,
                     "kind",
                     _("未知的题型“%(kind)s”，可选：%(choices)s。")
-                    % {"kind": row.get("kind"), "choices": "、".join(k.value for k in QuestionKind)},
+                    % {
+                        "kind": row.get("kind"),
+                        "choices": "、".join(k.value for k in QuestionKind),
+                    },
                 )
             text = row.get("text")
             if not text:
@@ -117,13 +121,16 @@ class SurveyImporter:
                     report.add(
                         row.number,
                         "correct",
-                        _("正确答案“%(codes)s”不是本题的选项编码。") % {"codes": "|".join(sorted(unknown))},
+                        _("正确答案“%(codes)s”不是本题的选项编码。")
+                        % {"codes": "|".join(sorted(unknown))},
                     )
             elif kind is not None and options:
                 report.add(
                     row.number,
                     "options",
-                    _("满意度题使用内置选项，文本题和数字题没有选项：请把 options 留空。"),
+                    _(
+                        "满意度题使用内置选项，文本题和数字题没有选项：请把 options 留空。"
+                    ),
                 )
             if kind == QuestionKind.RECOGNITION and not correct:
                 report.add(row.number, "correct", _("认知题必须填写正确答案。"))
@@ -187,7 +194,9 @@ class ResponseImporter:
             )
         missing = [q.code for q in questions if q.required and q.code not in columns]
         if missing:
-            report.add(1, "", _("缺少必答题的列：%(codes)s。") % {"codes": "、".join(missing)})
+            report.add(
+                1, "", _("缺少必答题的列：%(codes)s。") % {"codes": "、".join(missing)}
+            )
         if not report.ok:
             return []
         codes = {row.get("unit_code") for row in table.rows}
@@ -204,7 +213,11 @@ class ResponseImporter:
             if not unit_code:
                 report.add(row.number, "unit_code", _("单元编码不能为空。"))
             elif unit is None:
-                report.add(row.number, "unit_code", _("未知的单元编码“%(code)s”。") % {"code": unit_code})
+                report.add(
+                    row.number,
+                    "unit_code",
+                    _("未知的单元编码“%(code)s”。") % {"code": unit_code},
+                )
             elif unit_code not in in_campaign:
                 report.add(
                     row.number,
@@ -212,7 +225,9 @@ class ResponseImporter:
                     _("单元“%(code)s”不在本测评活动范围内。") % {"code": unit_code},
                 )
             values = {
-                code: split_values(row.get(code)) if by_code[code].has_options else [row.get(code)]
+                code: split_values(row.get(code))
+                if by_code[code].has_options
+                else [row.get(code)]
                 for code in columns
             }
             answers, errors = answers_parse(questions=questions, values=values)

@@ -60,7 +60,11 @@ class Survey(ClusterableModel):
     description = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
-    panels = [FieldPanel("title"), FieldPanel("description"), InlinePanel("sections", label=_("部分"))]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("description"),
+        InlinePanel("sections", label=_("部分")),
+    ]
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,7 +95,10 @@ class Question(ClusterableModel):
     """One question. `code` is the stable key used in imports, exports and the API."""
 
     survey = models.ForeignKey(
-        Survey, on_delete=models.CASCADE, related_name="questions", verbose_name=_("问卷")
+        Survey,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=_("问卷"),
     )
     section = models.ForeignKey(
         Section,
@@ -127,7 +134,9 @@ class Question(ClusterableModel):
         verbose_name = _("题目")
         verbose_name_plural = _("题目")
         constraints = [
-            models.UniqueConstraint(fields=["survey", "code"], name="survey_question_code")
+            models.UniqueConstraint(
+                fields=["survey", "code"], name="survey_question_code"
+            )
         ]
         indexes = [models.Index(fields=["survey", "kind"])]
 
@@ -155,7 +164,9 @@ class Option(Orderable):
         verbose_name = _("选项")
         verbose_name_plural = _("选项")
         constraints = [
-            models.UniqueConstraint(fields=["question", "code"], name="question_option_code")
+            models.UniqueConstraint(
+                fields=["question", "code"], name="question_option_code"
+            )
         ]
 
     def __str__(self) -> str:
@@ -179,29 +190,53 @@ class Campaign(models.Model):
     CampaignUnit when it opens; closing it stores the scorecard as it stood."""
 
     survey = models.ForeignKey(
-        Survey, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("问卷")
+        Survey,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("问卷"),
     )
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
     root_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("范围（根单元）")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("范围（根单元）"),
     )
     mode = models.CharField(
-        _("方式"), max_length=16, choices=CampaignMode.choices, default=CampaignMode.ANONYMOUS
+        _("方式"),
+        max_length=16,
+        choices=CampaignMode.choices,
+        default=CampaignMode.ANONYMOUS,
     )
     state = models.CharField(
-        _("状态"), max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT
+        _("状态"),
+        max_length=16,
+        choices=CampaignState.choices,
+        default=CampaignState.DRAFT,
     )
     starts_on = models.DateField(_("开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     participation_target = models.DecimalField(
-        _("参与率目标"), max_digits=4, decimal_places=3, default=Decimal("0.85"), validators=FRACTION
+        _("参与率目标"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.85"),
+        validators=FRACTION,
     )
     recognition_target = models.DecimalField(
-        _("认知度目标"), max_digits=4, decimal_places=3, default=Decimal("0.85"), validators=FRACTION
+        _("认知度目标"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.85"),
+        validators=FRACTION,
     )
     satisfaction_target = models.DecimalField(
-        _("满意度目标"), max_digits=4, decimal_places=3, default=Decimal("0.85"), validators=FRACTION
+        _("满意度目标"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.85"),
+        validators=FRACTION,
     )
     recognition_threshold = models.DecimalField(
         _("认知达标线"),
@@ -213,7 +248,9 @@ class Campaign(models.Model):
     )
     opened_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    frozen_scorecard = models.JSONField(_("结束时的记分卡"), null=True, blank=True, editable=False)
+    frozen_scorecard = models.JSONField(
+        _("结束时的记分卡"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -233,8 +270,12 @@ class CampaignUnit(models.Model):
     """A unit of the campaign's subtree with its headcount as it was when the campaign
     opened, and the secret token of its anonymous link."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaign_units")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="campaign_units")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="campaign_units"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="campaign_units"
+    )
     headcount = models.PositiveIntegerField(_("人数（开始时）"))
     token = models.CharField(max_length=32, unique=True)
 
@@ -242,7 +283,9 @@ class CampaignUnit(models.Model):
         verbose_name = _("活动单元")
         verbose_name_plural = _("活动单元")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "unit"], name="campaign_unit_once")
+            models.UniqueConstraint(
+                fields=["campaign", "unit"], name="campaign_unit_once"
+            )
         ]
 
 
@@ -250,7 +293,9 @@ class InvitationCode(models.Model):
     """A one-time code for one unit. Only its hash is kept, and once spent only the fact
     that it is spent: no link to the response it produced (METRICS.md, privacy)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="codes")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="codes"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     code_hash = models.CharField(max_length=64, unique=True)
     spent = models.BooleanField(default=False)
@@ -275,7 +320,9 @@ class Response(models.Model):
     """One respondent's questionnaire. `user` is set only in identified campaigns;
     `completed_at` is empty while a draft is being saved and resumed."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="responses"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,18 +332,32 @@ class Response(models.Model):
         related_name="survey_responses",
     )
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True)
-    source = models.CharField(max_length=8, choices=ResponseSource.choices, default=ResponseSource.WEB)
+    source = models.CharField(
+        max_length=8, choices=ResponseSource.choices, default=ResponseSource.WEB
+    )
     started_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Derived from the answer rows by services.responses_score (in SQL) whenever answers
     # or the survey's correct answers change, so that a scorecard reads one row per
     # respondent instead of every answer. Bit i stands for the i-th recognition item.
-    recognition_correct = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
-    recognition_correct_mask = models.BigIntegerField(default=0, db_default=0, editable=False)
-    recognition_answered_mask = models.BigIntegerField(default=0, db_default=0, editable=False)
-    satisfaction_answers = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
-    satisfaction_positive = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
-    satisfaction_points = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    recognition_correct = models.PositiveSmallIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    recognition_correct_mask = models.BigIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    recognition_answered_mask = models.BigIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    satisfaction_answers = models.PositiveSmallIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    satisfaction_positive = models.PositiveSmallIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    satisfaction_points = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("答卷")
@@ -318,9 +379,13 @@ class Answer(models.Model):
     """One chosen option (a multiple-choice answer is several rows), or a text/number.
     `campaign` is copied from the response so aggregate queries read one index."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers"
+    )
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers"
+    )
     option = models.ForeignKey(
         Option, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
     )
@@ -344,7 +409,9 @@ class ApiToken(models.Model):
     shown once when issued. It carries its owner's permissions, nothing more."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="survey_api_tokens",
     )
     name = models.CharField(_("用途"), max_length=100)
     prefix = models.CharField(_("前缀"), max_length=8)

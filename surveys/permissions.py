@@ -23,5 +23,6 @@ class CampaignManagerPolicy(BasePermissionPolicy):
 
     def users_with_any_permission(self, actions):
         return User.objects.filter(is_active=True).filter(
-            Q(is_superuser=True) | Q(role__in=[Role.ADMINISTRATOR, Role.CAMPAIGN_MANAGER])
+            Q(is_superuser=True)
+            | Q(role__in=[Role.ADMINISTRATOR, Role.CAMPAIGN_MANAGER])
         )

@@ -49,5 +49,7 @@ def submission_allowed(request, *, campaign_id: int) -> bool:
     """Count one submission attempt; False once the device or address is over its limit."""
     device = device_id(request) or "no-cookie"
     device_ok = _bump(f"surveys:rl:d:{campaign_id}:{device}", DEVICE_LIMIT)
-    address_ok = _bump(f"surveys:rl:a:{campaign_id}:{_address_key(request)}", ADDRESS_LIMIT)
+    address_ok = _bump(
+        f"surveys:rl:a:{campaign_id}:{_address_key(request)}", ADDRESS_LIMIT
+    )
     return device_ok and address_ok

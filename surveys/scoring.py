@@ -13,7 +13,12 @@ Z = 1.959964
 MIN_SAMPLE = 30
 MIN_RESPONDENTS_FOR_DETAIL = 5
 
-MET, NOT_MET, UNCERTAIN, INSUFFICIENT = "met", "not_met", "uncertain", "insufficient_sample"
+MET, NOT_MET, UNCERTAIN, INSUFFICIENT = (
+    "met",
+    "not_met",
+    "uncertain",
+    "insufficient_sample",
+)
 
 
 def ratio(numerator: int | float, denominator: int | float) -> float | None:
@@ -43,7 +48,9 @@ def sample_status(
     return UNCERTAIN
 
 
-def participation_status(participants: int, headcount: int, target: Decimal) -> str | None:
+def participation_status(
+    participants: int, headcount: int, target: Decimal
+) -> str | None:
     """A census: met when the rate reaches the target; none when nobody is on the roster."""
     if not headcount:
         return None

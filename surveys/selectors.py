@@ -99,7 +99,9 @@ def recognition_items(*, campaign: Campaign) -> QuerySet[Question]:
     """Recognition questions that have a correct answer (only those can be scored), in
     the order that gives each its bit in the responses' score masks."""
     return (
-        Question.objects.filter(survey_id=campaign.survey_id, kind=QuestionKind.RECOGNITION)
+        Question.objects.filter(
+            survey_id=campaign.survey_id, kind=QuestionKind.RECOGNITION
+        )
         .filter(options__is_correct=True)
         .distinct()
         .order_by("sort_order", "id")
@@ -140,7 +142,9 @@ def _totals(row: dict, item_count: int) -> Totals:
 
 
 def _completed(campaign: Campaign) -> QuerySet[Response]:
-    return Response.objects.filter(campaign=campaign, completed_at__isnull=False).order_by()
+    return Response.objects.filter(
+        campaign=campaign, completed_at__isnull=False
+    ).order_by()
 
 
 def unit_totals(*, campaign: Campaign, item_count: int) -> dict[int, Totals]:
@@ -322,7 +326,9 @@ def scorecard_compute(
                 "unit_kind": member.unit.kind.name,
                 "parent_code": parent.unit.code if parent else None,
             }
-            | metrics_row(totals=acc, headcount=heads, campaign=campaign, item_count=item_count)
+            | metrics_row(
+                totals=acc, headcount=heads, campaign=campaign, item_count=item_count
+            )
         )
         kind = member.unit.kind
         kt, kh = kind_totals.get(kind, (Totals(), 0))
@@ -364,7 +370,9 @@ def scorecard_for(*, campaign: Campaign, scope_paths: list[str] | None = None) -
             for m in campaign_units(campaign=campaign)
             if _in_scope(m.unit.path, scope_paths)
         }
-        return frozen | {"units": [r for r in frozen["units"] if r["unit_code"] in visible]}
+        return frozen | {
+            "units": [r for r in frozen["units"] if r["unit_code"] in visible]
+        }
     return scorecard_compute(campaign=campaign, scope_paths=scope_paths)
 
 
@@ -410,7 +418,9 @@ def trend(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
         running += day["n"]
         rows.append(
             {
-                "date": day["day"].isoformat() if isinstance(day["day"], date) else str(day["day"]),
+                "date": day["day"].isoformat()
+                if isinstance(day["day"], date)
+                else str(day["day"]),
                 "participants": day["n"],
                 "cumulative": running,
                 "participation_rate": scoring.ratio(running, headcount),
@@ -419,7 +429,9 @@ def trend(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
     return rows
 
 
-def distributions(*, campaign: Campaign, root: Unit | None = None, with_text: bool = True) -> list[dict]:
+def distributions(
+    *, campaign: Campaign, root: Unit | None = None, with_text: bool = True
+) -> list[dict]:
     """Per question in `root`'s subtree: option counts, text answers, number summaries."""
     root = root or campaign.root_unit
     completed = Q(
@@ -508,7 +520,10 @@ def open_campaign_rows(*, user) -> list[dict]:
             user=user, campaign__in=campaigns
         ).values_list("campaign_id", "completed_at"):
             (done if completed else drafts).add(campaign_id)
-    return [{"campaign": c, "done": c.pk in done, "draft": c.pk in drafts} for c in campaigns]
+    return [
+        {"campaign": c, "done": c.pk in done, "draft": c.pk in drafts}
+        for c in campaigns
+    ]
 
 
 def campaigns_visible_to(*, user) -> QuerySet[Campaign]:
@@ -538,7 +553,15 @@ def survey_questions(*, survey_id: int) -> list[Question]:
     )
 
 
-STRUCTURE_COLUMNS = ["code", "kind", "text", "options", "correct", "required", "section"]
+STRUCTURE_COLUMNS = [
+    "code",
+    "kind",
+    "text",
+    "options",
+    "correct",
+    "required",
+    "section",
+]
 
 
 def survey_structure_rows(*, survey_id: int) -> list[list]:

@@ -54,7 +54,11 @@ def question_options_ensure(*, question: Question) -> None:
         option = existing.get(code)
         if option is None:
             Option.objects.create(
-                question=question, code=code, label=str(label), value=value, sort_order=order
+                question=question,
+                code=code,
+                label=str(label),
+                value=value,
+                sort_order=order,
             )
         elif option.value != value:
             option.value = value
@@ -76,7 +80,9 @@ class QuestionSpec:
 
 
 @transaction.atomic
-def survey_create(*, title: str, description: str = "", questions: Iterable[QuestionSpec]) -> Survey:
+def survey_create(
+    *, title: str, description: str = "", questions: Iterable[QuestionSpec]
+) -> Survey:
     survey = Survey.objects.create(title=title, description=description)
     sections: dict[str, object] = {}
     for order, spec in enumerate(questions):
@@ -209,7 +215,9 @@ def invitation_codes_issue(*, campaign: Campaign, unit: Unit, count: int) -> lis
     while len(codes) < count:
         codes.add(_new_code())
     InvitationCode.objects.bulk_create(
-        InvitationCode(campaign=campaign, unit=unit, code_hash=InvitationCode.hash_code(c))
+        InvitationCode(
+            campaign=campaign, unit=unit, code_hash=InvitationCode.hash_code(c)
+        )
         for c in codes
     )
     return sorted(codes)
@@ -247,7 +255,10 @@ def _match_option(question: Question, value: str) -> Option | None:
 
 
 def answers_parse(
-    *, questions: Iterable[Question], values: dict[str, list[str]], complete: bool = True
+    *,
+    questions: Iterable[Question],
+    values: dict[str, list[str]],
+    complete: bool = True,
 ) -> tuple[list[CleanAnswer], dict[str, str]]:
     """Turn raw values (question code → strings: option codes or labels, or one text/number)
     into answers, with an error message per question code. `complete` checks required
@@ -261,7 +272,10 @@ def answers_parse(
                 errors[question.code] = _("此题必答。")
             continue
         if question.has_options:
-            if question.kind in (QuestionKind.SINGLE, QuestionKind.SATISFACTION) and len(raw) > 1:
+            if (
+                question.kind in (QuestionKind.SINGLE, QuestionKind.SATISFACTION)
+                and len(raw) > 1
+            ):
                 errors[question.code] = _("此题只能选一项。")
                 continue
             chosen, bad = [], []
@@ -269,9 +283,13 @@ def answers_parse(
                 option = _match_option(question, value)
                 (bad if option is None else chosen).append(option or value)
             if bad:
-                errors[question.code] = _("没有这个选项：%(values)s（可选：%(choices)s）。") % {
+                errors[question.code] = _(
+                    "没有这个选项：%(values)s（可选：%(choices)s）。"
+                ) % {
                     "values": "、".join(bad),
-                    "choices": "、".join(f"{o.code} {o.label}" for o in question.options.all()),
+                    "choices": "、".join(
+                        f"{o.code} {o.label}" for o in question.options.all()
+                    ),
                 }
                 continue
             if len({o.pk for o in chosen}) != len(chosen):
@@ -452,7 +470,9 @@ def api_token_revoke(*, token: ApiToken) -> None:
 MAX_RECOGNITION_ITEMS = 62  # one bit each in a signed 64-bit integer
 
 
-def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None) -> None:
+def responses_score(
+    *, campaign: Campaign, response_ids: list[int] | None = None
+) -> None:
     """Recompute the derived score columns of responses from their answer rows, in SQL.
 
     Per recognition item the verdict is "exactly the correct set chosen" (METRICS.md): the
@@ -468,7 +488,9 @@ def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None
 
     items = list(recognition_items(campaign=campaign).prefetch_related("options"))
     if len(items) > MAX_RECOGNITION_ITEMS:
-        raise ValidationError(_("认知题不能超过 %(n)s 道。") % {"n": MAX_RECOGNITION_ITEMS})
+        raise ValidationError(
+            _("认知题不能超过 %(n)s 道。") % {"n": MAX_RECOGNITION_ITEMS}
+        )
     satisfaction = list(
         Option.objects.filter(
             question__survey_id=campaign.survey_id,
@@ -488,11 +510,14 @@ def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None
 
     params: list = []
     if items:
-        correct_ids = ",".join(str(o.pk) for q in items for o in q.options.all() if o.is_correct)
+        correct_ids = ",".join(
+            str(o.pk) for q in items for o in q.options.all() if o.is_correct
+        )
         item_ids = ",".join(str(q.pk) for q in items)
         bit = " ".join(f"WHEN {q.pk} THEN {1 << i}" for i, q in enumerate(items))
         size = " ".join(
-            f"WHEN {q.pk} THEN {sum(1 for o in q.options.all() if o.is_correct)}" for q in items
+            f"WHEN {q.pk} THEN {sum(1 for o in q.options.all() if o.is_correct)}"
+            for q in items
         )
         where, extra = only("a.response_id")
         recognition = (
@@ -517,7 +542,9 @@ def responses_score(*, campaign: Campaign, response_ids: list[int] | None = None
     if satisfaction:
         base = ",".join(str(pk) for pk, _value in satisfaction)
         positive = ",".join(str(pk) for pk, value in satisfaction if value >= 4)
-        points = " ".join(f"WHEN {pk} THEN {(value - 1) * 25}" for pk, value in satisfaction)
+        points = " ".join(
+            f"WHEN {pk} THEN {(value - 1) * 25}" for pk, value in satisfaction
+        )
         where, extra = only("a.response_id")
         satisfied = (
             "LEFT JOIN (SELECT a.response_id, COUNT(*) AS answers,"  # noqa: S608

@@ -21,7 +21,11 @@ class SurveyIndexView(generic.IndexView):
     def header_more_buttons(self):
         return [
             *super().header_more_buttons,
-            Button(_("从表格导入"), url=reverse("surveys_admin:survey_import"), icon_name="upload"),
+            Button(
+                _("从表格导入"),
+                url=reverse("surveys_admin:survey_import"),
+                icon_name="upload",
+            ),
         ]
 
 
@@ -80,7 +84,9 @@ class CampaignIndexView(generic.IndexView):
     def header_more_buttons(self):
         return [
             *super().header_more_buttons,
-            Button(_("记分卡"), url=reverse("surveys_admin:scorecards"), icon_name="table"),
+            Button(
+                _("记分卡"), url=reverse("surveys_admin:scorecards"), icon_name="table"
+            ),
         ]
 
 
@@ -101,7 +107,9 @@ class CampaignViewSet(ModelViewSet):
             FieldPanel("survey"),
             FieldPanel("root_unit"),
             FieldPanel("mode"),
-            FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")], heading=_("日期")),
+            FieldRowPanel(
+                [FieldPanel("starts_on"), FieldPanel("ends_on")], heading=_("日期")
+            ),
             MultiFieldPanel(
                 [
                     FieldPanel("participation_target"),

@@ -38,7 +38,10 @@ def register_surveys_admin_urls():
 @hooks.register("register_admin_menu_item")
 def register_scorecard_menu_item():
     return ScorecardMenuItem(
-        _("测评记分卡"), reverse("surveys_admin:scorecards"), icon_name="table", order=265
+        _("测评记分卡"),
+        reverse("surveys_admin:scorecards"),
+        icon_name="table",
+        order=265,
     )
 
 

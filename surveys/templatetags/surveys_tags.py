@@ -31,7 +31,9 @@ def status_badge(value):
     if not value:
         return "—"
     return format_html(
-        '<span class="sv-status sv-status--{}">{}</span>', value, STATUS_LABELS.get(value, value)
+        '<span class="sv-status sv-status--{}">{}</span>',
+        value,
+        STATUS_LABELS.get(value, value),
     )
 
 
@@ -39,5 +41,7 @@ def status_badge(value):
 def anomaly(rate):
     """Participation above 100% is a data anomaly (roster out of date), shown as such."""
     if rate is not None and rate > 1:
-        return format_html('<span class="sv-anomaly">{}</span>', _("数据异常：超过 100%"))
+        return format_html(
+            '<span class="sv-anomaly">{}</span>', _("数据异常：超过 100%")
+        )
     return ""

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -79,7 +79,11 @@ def dashboard(request, campaign_id: int):
         "codes_spent": campaign.codes.filter(spent=True).count(),
     }
     return _render(
-        request, "surveys/admin/dashboard.html", campaign.title, campaign=campaign, counts=counts
+        request,
+        "surveys/admin/dashboard.html",
+        campaign.title,
+        campaign=campaign,
+        counts=counts,
     )
 
 
@@ -109,15 +113,20 @@ def _unit_url(request, member: CampaignUnit) -> str:
     return request.build_absolute_uri(reverse("surveys:unit_link", args=[member.token]))
 
 
-def _qr_svg(url: str, scale: int = 4) -> str:
-    return segno.make(url, error="m").svg_inline(scale=scale, title=url)
+def _qr_svg(url: str, scale: int = 4) -> SafeString:
+    svg = segno.make(url, error="m").svg_inline(scale=scale, title=url)
+    return mark_safe(svg)  # noqa: S308 - segno writes the SVG and escapes the title
 
 
 def distribution(request, campaign_id: int):
     campaign = _managed_campaign(request, campaign_id)
     members = campaign_units(campaign=campaign)
     rows = [
-        {"member": m, "url": _unit_url(request, m), "qr": mark_safe(_qr_svg(_unit_url(request, m), 2))}  # noqa: S308 - segno output
+        {
+            "member": m,
+            "url": _unit_url(request, m),
+            "qr": _qr_svg(_unit_url(request, m), 2),
+        }
         for m in members
     ]
     return _render(
@@ -157,7 +166,11 @@ def posters(request, campaign_id: int):
     if only:
         members = [m for m in members if m.unit.code == only]
     pages = [
-        {"member": m, "url": _unit_url(request, m), "qr": mark_safe(_qr_svg(_unit_url(request, m), 8))}  # noqa: S308 - segno output
+        {
+            "member": m,
+            "url": _unit_url(request, m),
+            "qr": _qr_svg(_unit_url(request, m), 8),
+        }
         for m in members
     ]
     return TemplateResponse(
@@ -166,7 +179,9 @@ def posters(request, campaign_id: int):
 
 
 class CodesForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=gettext_lazy("单元"))
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), label=gettext_lazy("单元")
+    )
     count = forms.IntegerField(
         label=gettext_lazy("数量"), min_value=1, max_value=2000, initial=50
     )
@@ -200,7 +215,7 @@ def codes(request, campaign_id: int):
                 "unit": unit,
                 "codes": issued,
                 "entry": entry,
-                "qr": mark_safe(_qr_svg(entry, 3)),  # noqa: S308 - segno output
+                "qr": _qr_svg(entry, 3),
                 "issued_at": timezone.localtime(),
             },
         )
@@ -229,7 +244,12 @@ class ResponseImportView(ImportView):
         codes = ", ".join(self.campaign.survey.questions.values_list("code", flat=True))
         self.columns = [
             ("unit_code", _("单元编码（必填，须在本活动范围内）")),
-            (codes, _("每题一列，列名为题目编码；填选项编码或选项文字，多选用 | 分隔，留空为未答")),
+            (
+                codes,
+                _(
+                    "每题一列，列名为题目编码；填选项编码或选项文字，多选用 | 分隔，留空为未答"
+                ),
+            ),
         ]
         return super().dispatch(request, *args, **kwargs)
 
@@ -251,10 +271,23 @@ class SurveyImportView(ImportView):
     success_url_name = "surveys_survey:index"
     columns = [
         ("code", gettext_lazy("题目编码（必填，问卷内唯一）")),
-        ("kind", gettext_lazy("题型：single、multiple、satisfaction、recognition、text、number（或单选、多选、满意度、认知、文本、数字）")),
+        (
+            "kind",
+            gettext_lazy(
+                "题型：single、multiple、satisfaction、recognition、text、number（或单选、多选、满意度、认知、文本、数字）"
+            ),
+        ),
         ("text", gettext_lazy("题干（必填）")),
-        ("options", gettext_lazy("选项：A:胡则|B:聂耳，或只写选项文字（自动编为 A、B、C…）；满意度、文本、数字题留空")),
-        ("correct", gettext_lazy("正确答案的选项编码，多个用 | 分隔（仅认知题，必填）")),
+        (
+            "options",
+            gettext_lazy(
+                "选项：A:胡则|B:聂耳，或只写选项文字（自动编为 A、B、C…）；满意度、文本、数字题留空"
+            ),
+        ),
+        (
+            "correct",
+            gettext_lazy("正确答案的选项编码，多个用 | 分隔（仅认知题，必填）"),
+        ),
         ("required", gettext_lazy("必答 1 / 选答 0（留空为必答）")),
         ("section", gettext_lazy("部分（可选）")),
     ]
@@ -289,18 +322,24 @@ def survey_export(request, survey_id: int):
     else:
         raise Http404
     response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.{file_format}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="survey-{survey.pk}.{file_format}"'
+    )
     return response
 
 
 def export(request, campaign_id: int):
-    campaign = get_object_or_404(Campaign.objects.select_related("root_unit"), pk=campaign_id)
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("root_unit"), pk=campaign_id
+    )
     scope = _scope_or_deny(request, campaign)
     file_format = request.GET.get("format", "xlsx")
     by = request.GET.get("by", "unit")
     if file_format not in CONTENT_TYPES or by not in ("unit", "kind"):
         raise Http404
-    data = campaign_export(campaign=campaign, file_format=file_format, by=by, scope_paths=scope)
+    data = campaign_export(
+        campaign=campaign, file_format=file_format, by=by, scope_paths=scope
+    )
     response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = (
@@ -323,9 +362,14 @@ def scorecards(request):
         or permissions.scorecard_units_for(request.user).exists()
     ):
         raise PermissionDenied
-    campaigns = campaigns_visible_to(user=request.user).exclude(state=CampaignState.DRAFT)
+    campaigns = campaigns_visible_to(user=request.user).exclude(
+        state=CampaignState.DRAFT
+    )
     return _render(
-        request, "surveys/admin/scorecards.html", _("测评记分卡"), campaigns=campaigns[:200]
+        request,
+        "surveys/admin/scorecards.html",
+        _("测评记分卡"),
+        campaigns=campaigns[:200],
     )
 
 
@@ -392,7 +436,9 @@ def scorecard(request, campaign_id: int):
             status_key="satisfaction_status",
         ),
         trend_chart=charts.trend_line(
-            points, target=targets["participation_target"], title=_("累计参与率（按日）")
+            points,
+            target=targets["participation_target"],
+            title=_("累计参与率（按日）"),
         ),
         live=campaign.state == CampaignState.OPEN,
     )
@@ -409,12 +455,16 @@ def api_tokens(request):
     form = TokenForm(request.POST or None)
     new_key = ""
     if request.method == "POST" and request.POST.get("revoke"):
-        token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+        token = get_object_or_404(
+            ApiToken, pk=request.POST["revoke"], user=request.user
+        )
         api_token_revoke(token=token)
         messages.success(request, _("令牌已吊销。"))
         return redirect("surveys_admin:api_tokens")
     if request.method == "POST" and form.is_valid():
-        _token, new_key = api_token_issue(user=request.user, name=form.cleaned_data["name"])
+        _token, new_key = api_token_issue(
+            user=request.user, name=form.cleaned_data["name"]
+        )
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user)
     return _render(

@@ -46,7 +46,9 @@ def answer_url(campaign: Campaign) -> str:
 
 def _unavailable(request, campaign: Campaign):
     today = timezone.localdate()
-    if campaign.state == CampaignState.DRAFT or (campaign.starts_on and campaign.starts_on > today):
+    if campaign.state == CampaignState.DRAFT or (
+        campaign.starts_on and campaign.starts_on > today
+    ):
         reason = "not_open"
     else:
         reason = "closed"
@@ -72,7 +74,9 @@ def unit_link(request, token: str):
 
 def identified(request, campaign_id: int):
     campaign = get_object_or_404(
-        Campaign.objects.select_related("survey"), pk=campaign_id, mode=CampaignMode.IDENTIFIED
+        Campaign.objects.select_related("survey"),
+        pk=campaign_id,
+        mode=CampaignMode.IDENTIFIED,
     )
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -81,16 +85,22 @@ def identified(request, campaign_id: int):
     user = request.user
     if not (
         user.unit_id
-        and CampaignUnit.objects.filter(campaign=campaign, unit_id=user.unit_id).exists()
+        and CampaignUnit.objects.filter(
+            campaign=campaign, unit_id=user.unit_id
+        ).exists()
     ):
         return TemplateResponse(
-            request, "surveys/unavailable.html", {"campaign": campaign, "reason": "not_member"},
+            request,
+            "surveys/unavailable.html",
+            {"campaign": campaign, "reason": "not_member"},
             status=403,
         )
     existing = Response.objects.filter(campaign=campaign, user=user).first()
     if existing and existing.completed_at:
         return redirect("surveys:thanks", campaign_id=campaign.pk)
-    return _questionnaire(request, campaign=campaign, unit=user.unit, user=user, draft=existing)
+    return _questionnaire(
+        request, campaign=campaign, unit=user.unit, user=user, draft=existing
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,7 +116,11 @@ def code_entry(request, campaign_id: int):
         if unit is not None:
             request.session[CODE_SESSION_KEY.format(campaign.pk)] = code
             return redirect("surveys:code_answer", campaign_id=campaign.pk)
-        error = _("邀请码无效或已使用，请核对后重新输入。") if allowed else _("尝试次数过多，请稍后再试。")
+        error = (
+            _("邀请码无效或已使用，请核对后重新输入。")
+            if allowed
+            else _("尝试次数过多，请稍后再试。")
+        )
     return TemplateResponse(
         request, "surveys/code.html", {"campaign": campaign, "error": error}
     )
@@ -114,7 +128,9 @@ def code_entry(request, campaign_id: int):
 
 def code_answer(request, campaign_id: int):
     campaign = get_object_or_404(
-        Campaign.objects.select_related("survey"), pk=campaign_id, mode=CampaignMode.CODES
+        Campaign.objects.select_related("survey"),
+        pk=campaign_id,
+        mode=CampaignMode.CODES,
     )
     if not campaign_accepts_answers(campaign=campaign):
         return _unavailable(request, campaign)
@@ -167,9 +183,13 @@ def _questionnaire(request, *, campaign, unit, user=None, code="", draft=None):
         values = {q.code: request.POST.getlist(f"q_{q.code}") for q in questions}
         key = _key(request.POST.get("idempotency_key", "")) or uuid.uuid4()
         if "save" in request.POST and user is not None:
-            answers, errors = answers_parse(questions=questions, values=values, complete=False)
+            answers, errors = answers_parse(
+                questions=questions, values=values, complete=False
+            )
             if not errors:
-                response_save_draft(campaign=campaign, user=user, unit=unit, answers=answers)
+                response_save_draft(
+                    campaign=campaign, user=user, unit=unit, answers=answers
+                )
                 messages.success(request, _("已保存，可稍后继续作答。"))
                 return redirect(request.path)
         else:
@@ -178,8 +198,12 @@ def _questionnaire(request, *, campaign, unit, user=None, code="", draft=None):
                 existing = Response.objects.filter(idempotency_key=key).first()
                 if existing is not None:
                     return redirect("surveys:thanks", campaign_id=campaign.pk)
-                if user is None and campaign.mode == CampaignMode.ANONYMOUS and not (
-                    ratelimit.submission_allowed(request, campaign_id=campaign.pk)
+                if (
+                    user is None
+                    and campaign.mode == CampaignMode.ANONYMOUS
+                    and not (
+                        ratelimit.submission_allowed(request, campaign_id=campaign.pk)
+                    )
                 ):
                     return TemplateResponse(
                         request,
@@ -203,7 +227,9 @@ def _questionnaire(request, *, campaign, unit, user=None, code="", draft=None):
                 return redirect("surveys:thanks", campaign_id=campaign.pk)
         status = 400
     blocks = _blocks(questions, values, errors)
-    answered = sum(1 for q in questions if any(v.strip() for v in values.get(q.code, [])))
+    answered = sum(
+        1 for q in questions if any(v.strip() for v in values.get(q.code, []))
+    )
     response = TemplateResponse(
         request,
         "surveys/questionnaire.html",
@@ -256,4 +282,3 @@ def _blocks(questions, values, errors):
             }
         )
     return blocks
-

@@ -31,12 +31,30 @@ from surveys.services import (
 from units.models import Unit
 
 SPECS = [
-    QuestionSpec("R1", "recognition", "胡公为官一任，为百姓做了哪件事？",
-                 [("A", "奏免丁钱"), ("B", "修建长城"), ("C", "开凿运河")], {"A"}, True, "认知"),
-    QuestionSpec("R2", "recognition", "以下哪些是清廉单元？",
-                 [("A", "清廉机关"), ("B", "清廉学校"), ("C", "清廉赌场")], {"A", "B"}, False, "认知"),
-    QuestionSpec("S1", "satisfaction", "您对本单元清廉建设是否满意？", [], set(), True, "满意度"),
-    QuestionSpec("S2", "satisfaction", "您对办事公开是否满意？", [], set(), False, "满意度"),
+    QuestionSpec(
+        "R1",
+        "recognition",
+        "胡公为官一任，为百姓做了哪件事？",
+        [("A", "奏免丁钱"), ("B", "修建长城"), ("C", "开凿运河")],
+        {"A"},
+        True,
+        "认知",
+    ),
+    QuestionSpec(
+        "R2",
+        "recognition",
+        "以下哪些是清廉单元？",
+        [("A", "清廉机关"), ("B", "清廉学校"), ("C", "清廉赌场")],
+        {"A", "B"},
+        False,
+        "认知",
+    ),
+    QuestionSpec(
+        "S1", "satisfaction", "您对本单元清廉建设是否满意？", [], set(), True, "满意度"
+    ),
+    QuestionSpec(
+        "S2", "satisfaction", "您对办事公开是否满意？", [], set(), False, "满意度"
+    ),
     QuestionSpec("T1", "text", "您的建议", [], set(), False, ""),
 ]
 
@@ -77,10 +95,17 @@ def scored(campaign):
     )
     from surveys.models import Answer, Option
 
-    options = {(o.question.code, o.code): o for o in Option.objects.select_related("question")}
+    options = {
+        (o.question.code, o.code): o for o in Option.objects.select_related("question")
+    }
     plan = [("5", "4")] * 34 + [("3", "0")] * 3 + [("1", "2")] * 2 + [("0", "0")]
     Answer.objects.bulk_create(
-        Answer(response=r, campaign=campaign, question=options[(q, v)].question, option=options[(q, v)])
+        Answer(
+            response=r,
+            campaign=campaign,
+            question=options[(q, v)].question,
+            option=options[(q, v)],
+        )
         for r, (s1, s2) in zip(gs01, plan, strict=True)
         for q, v in (("S1", s1), ("S2", s2))
     )

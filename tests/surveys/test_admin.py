@@ -13,13 +13,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def manager(city):
-    return make_person("cm", unit=Unit.objects.get(code="YK-JG-01"), role=Role.CAMPAIGN_MANAGER)
+    return make_person(
+        "cm", unit=Unit.objects.get(code="YK-JG-01"), role=Role.CAMPAIGN_MANAGER
+    )
 
 
 @pytest.fixture
 def town_manager(city):
     return make_person(
-        "gsm", unit=Unit.objects.get(code="YK-GS-01"), role=Role.UNIT_MANAGER,
+        "gsm",
+        unit=Unit.objects.get(code="YK-GS-01"),
+        role=Role.UNIT_MANAGER,
         managed_unit=Unit.objects.get(code="YK-GS"),
     )
 
@@ -52,10 +56,16 @@ def test_create_then_open_a_campaign_in_the_admin(client, manager, survey, city)
     reply = client.post(
         "/admin/surveys/campaign/new/",
         {
-            "title": "古山测评", "description": "", "survey": survey.pk,
-            "root_unit": Unit.objects.get(code="YK-GS").pk, "mode": "anonymous",
-            "starts_on": "", "ends_on": "", "participation_target": "0.85",
-            "recognition_target": "0.85", "satisfaction_target": "0.85",
+            "title": "古山测评",
+            "description": "",
+            "survey": survey.pk,
+            "root_unit": Unit.objects.get(code="YK-GS").pk,
+            "mode": "anonymous",
+            "starts_on": "",
+            "ends_on": "",
+            "participation_target": "0.85",
+            "recognition_target": "0.85",
+            "satisfaction_target": "0.85",
             "recognition_threshold": "0.8",
         },
     )
@@ -70,7 +80,9 @@ def test_create_then_open_a_campaign_in_the_admin(client, manager, survey, city)
 
 def test_distribution_lists_every_unit_with_link_and_qr(client, manager, campaign):
     client.force_login(manager)
-    html = client.get(f"/admin/surveys/campaigns/{campaign.pk}/distribution/").content.decode()
+    html = client.get(
+        f"/admin/surveys/campaigns/{campaign.pk}/distribution/"
+    ).content.decode()
     for member in campaign.campaign_units.all():
         assert f"http://testserver/surveys/u/{member.token}/" in html
     assert html.count("<svg") >= 6
@@ -86,7 +98,9 @@ def test_qr_code_downloads_as_svg_and_png(client, manager, campaign):
 
 def test_posters_have_one_page_per_unit(client, manager, campaign):
     client.force_login(manager)
-    html = client.get(f"/admin/surveys/campaigns/{campaign.pk}/posters/").content.decode()
+    html = client.get(
+        f"/admin/surveys/campaigns/{campaign.pk}/posters/"
+    ).content.decode()
     assert html.count('<section class="poster">') == 6
     assert "胡库村" in html and "匿名作答" in html
 
@@ -94,10 +108,16 @@ def test_posters_have_one_page_per_unit(client, manager, campaign):
 def test_code_sheet_shows_codes_once_and_stores_hashes(client, manager, city, survey):
     from surveys.services import campaign_create, campaign_open
 
-    coded = campaign_open(campaign=campaign_create(survey=survey, title="码", root_unit=city, mode="codes"))
+    coded = campaign_open(
+        campaign=campaign_create(
+            survey=survey, title="码", root_unit=city, mode="codes"
+        )
+    )
     client.force_login(manager)
     unit = Unit.objects.get(code="YK-JG-01")
-    sheet = client.post(f"/admin/surveys/campaigns/{coded.pk}/codes/", {"unit": unit.pk, "count": 3})
+    sheet = client.post(
+        f"/admin/surveys/campaigns/{coded.pk}/codes/", {"unit": unit.pk, "count": 3}
+    )
     html = sheet.content.decode()
     assert html.count('class="slip"') == 3
     stored = list(InvitationCode.objects.values_list("code_hash", flat=True))
@@ -105,7 +125,9 @@ def test_code_sheet_shows_codes_once_and_stores_hashes(client, manager, city, su
     assert all(len(h) == 64 and h not in html for h in stored)
 
 
-def test_scorecard_page_for_a_campaign_manager(client, manager, scored, django_assert_max_num_queries):
+def test_scorecard_page_for_a_campaign_manager(
+    client, manager, scored, django_assert_max_num_queries
+):
     client.force_login(manager)
     with django_assert_max_num_queries(30):
         page = client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/")
@@ -120,7 +142,9 @@ def test_scorecard_page_for_a_campaign_manager(client, manager, scored, django_a
 
 def test_scorecard_marks_participation_above_100_percent(client, manager, scored):
     client.force_login(manager)
-    html = client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-JG").content.decode()
+    html = client.get(
+        f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-JG"
+    ).content.decode()
     assert "103.3%" in html and "数据异常：超过 100%" in html
 
 
@@ -130,25 +154,43 @@ def test_unit_manager_sees_only_their_subtree(client, town_manager, scored):
     html = page.content.decode()
     assert "古山镇（含下级单元）" in html
     assert "纪委" not in html
-    assert client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-JG-01").status_code == 404
-    assert client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK").status_code == 404
+    assert (
+        client.get(
+            f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-JG-01"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK"
+        ).status_code
+        == 404
+    )
 
 
-def test_small_units_hide_distributions_and_text_from_unit_managers(client, village_manager, manager, scored):
+def test_small_units_hide_distributions_and_text_from_unit_managers(
+    client, village_manager, manager, scored
+):
     client.force_login(village_manager)
-    html = client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/").content.decode()
+    html = client.get(
+        f"/admin/surveys/campaigns/{scored.pk}/scorecard/"
+    ).content.decode()
     assert "答卷少于 5 份" in html
     assert "非常满意" not in html
     # Participation counts stay visible.
     assert "3 / 50 人" in html
     client.force_login(manager)
-    html = client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-GS-02").content.decode()
+    html = client.get(
+        f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-GS-02"
+    ).content.decode()
     assert "非常满意" in html
 
 
 def test_unit_manager_export_is_scoped(client, town_manager, scored):
     client.force_login(town_manager)
-    data = client.get(f"/admin/surveys/campaigns/{scored.pk}/export/?format=csv").content.decode("utf-8-sig")
+    data = client.get(
+        f"/admin/surveys/campaigns/{scored.pk}/export/?format=csv"
+    ).content.decode("utf-8-sig")
     codes = [line.split(",")[0] for line in data.splitlines()[1:]]
     assert codes == ["YK-GS", "YK-GS-01", "YK-GS-02"]
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def town_manager(city):
     return make_person(
-        "gsm", unit=Unit.objects.get(code="YK-GS-01"), role=Role.UNIT_MANAGER,
+        "gsm",
+        unit=Unit.objects.get(code="YK-GS-01"),
+        role=Role.UNIT_MANAGER,
         managed_unit=Unit.objects.get(code="YK-GS"),
     )
 
@@ -76,19 +78,38 @@ def test_campaign_outside_the_scope_is_404(client, scored, survey):
     from tests.factories import make_unit
 
     km = make_unit("KM", kind_name="其他")
-    other = campaign_open(campaign=campaign_create(survey=survey, title="昆明", root_unit=km))
+    other = campaign_open(
+        campaign=campaign_create(survey=survey, title="昆明", root_unit=km)
+    )
     outsider = make_person("kmm", unit=km, role=Role.UNIT_MANAGER, managed_unit=km)
     _token, key = api_token_issue(user=outsider, name="x")
-    assert client.get(f"/api/v1/campaigns/{scored.pk}/scorecard", **_bearer(key)).status_code == 404
-    assert client.get(f"/api/v1/campaigns/{other.pk}/scorecard", **_bearer(key)).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/campaigns/{scored.pk}/scorecard", **_bearer(key)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/api/v1/campaigns/{other.pk}/scorecard", **_bearer(key)
+        ).status_code
+        == 200
+    )
 
 
-def test_distributions_hidden_for_small_units_from_unit_managers(client, town_manager, scored):
+def test_distributions_hidden_for_small_units_from_unit_managers(
+    client, town_manager, scored
+):
     _token, key = api_token_issue(user=town_manager, name="镇报表")
     small = client.get(
         f"/api/v1/campaigns/{scored.pk}/distributions?unit=YK-GS-02", **_bearer(key)
     ).json()
-    assert small == {"unit_code": "YK-GS-02", "respondents": 3, "hidden": True, "questions": []}
+    assert small == {
+        "unit_code": "YK-GS-02",
+        "respondents": 3,
+        "hidden": True,
+        "questions": [],
+    }
     large = client.get(
         f"/api/v1/campaigns/{scored.pk}/distributions?unit=YK-GS-01", **_bearer(key)
     ).json()
@@ -100,4 +121,6 @@ def test_learners_see_no_campaigns(client, city, scored):
     learner = make_person("someone", unit=Unit.objects.get(code="YK-GS-01"))
     _token, key = api_token_issue(user=learner, name="x")
     assert client.get("/api/v1/campaigns", **_bearer(key)).json() == []
-    assert client.get(f"/api/v1/campaigns/{scored.pk}", **_bearer(key)).status_code == 404
+    assert (
+        client.get(f"/api/v1/campaigns/{scored.pk}", **_bearer(key)).status_code == 404
+    )

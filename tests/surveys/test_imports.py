@@ -36,25 +36,43 @@ def _xlsx(rows):
 
 def test_parse_options_with_and_without_codes():
     assert parse_options("A:胡则|B：聂耳") == [("A", "胡则"), ("B", "聂耳")]
-    assert parse_options("胡则|聂耳|陈亮") == [("A", "胡则"), ("B", "聂耳"), ("C", "陈亮")]
+    assert parse_options("胡则|聂耳|陈亮") == [
+        ("A", "胡则"),
+        ("B", "聂耳"),
+        ("C", "陈亮"),
+    ]
 
 
 def test_import_survey_command_prints_the_new_id_last(tmp_path):
     path = tmp_path / "survey.csv"
     path.write_text(SURVEY_CSV, encoding="utf-8")
     out = io.StringIO()
-    call_command("import_survey", str(path), "--title", "测试问卷", stdout=out, stderr=io.StringIO())
+    call_command(
+        "import_survey",
+        str(path),
+        "--title",
+        "测试问卷",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     survey = Survey.objects.get(pk=int(out.getvalue().strip().splitlines()[-1]))
     assert survey.title == "测试问卷"
     r2 = survey.questions.get(code="R2")
-    assert [(o.code, o.label, o.is_correct) for o in r2.options.order_by("sort_order")] == [
+    assert [
+        (o.code, o.label, o.is_correct) for o in r2.options.order_by("sort_order")
+    ] == [
         ("A", "清廉机关", True),
         ("B", "清廉学校", True),
         ("C", "清廉赌场", False),
     ]
     s1 = survey.questions.get(code="S1")
     assert [(o.code, o.value) for o in s1.options.order_by("sort_order")] == [
-        ("5", 5), ("4", 4), ("3", 3), ("2", 2), ("1", 1), ("0", 0),
+        ("5", 5),
+        ("4", 4),
+        ("3", 3),
+        ("2", 2),
+        ("1", 1),
+        ("0", 0),
     ]
     assert survey.questions.get(code="T1").required is False
     assert list(survey.sections.values_list("title", flat=True)) == ["认知", "满意度"]
@@ -70,7 +88,9 @@ def test_survey_import_reports_every_bad_row_and_writes_nothing():
         "Q5,recognition,答案不在选项,A:甲|B:乙,C,1\n"
         "Q6,satisfaction,满意度带选项,A:甲|B:乙,,1\n"
     ).encode()
-    report = import_file(SurveyImporter(title="x"), data=data, filename="s.csv", dry_run=False)
+    report = import_file(
+        SurveyImporter(title="x"), data=data, filename="s.csv", dry_run=False
+    )
     messages = [str(e) for e in report.errors]
     assert messages == [
         "第 3 行（code）：编码“Q1”与第 2 行重复。",
@@ -85,20 +105,44 @@ def test_survey_import_reports_every_bad_row_and_writes_nothing():
 def test_open_campaign_command_snapshots_headcounts_and_prints_id(city, survey):
     out = io.StringIO()
     call_command(
-        "open_campaign", "--survey", str(survey.pk), "--root", "YK-GS", "--title", "古山测评",
-        "--mode", "codes", "--target", "0.9", stdout=out, stderr=io.StringIO(),
+        "open_campaign",
+        "--survey",
+        str(survey.pk),
+        "--root",
+        "YK-GS",
+        "--title",
+        "古山测评",
+        "--mode",
+        "codes",
+        "--target",
+        "0.9",
+        stdout=out,
+        stderr=io.StringIO(),
     )
     campaign = Campaign.objects.get(pk=int(out.getvalue().strip().splitlines()[-1]))
     assert (campaign.state, campaign.mode) == ("open", "codes")
     assert float(campaign.recognition_target) == 0.9
-    snapshot = dict(CampaignUnit.objects.filter(campaign=campaign).values_list("unit__code", "headcount"))
+    snapshot = dict(
+        CampaignUnit.objects.filter(campaign=campaign).values_list(
+            "unit__code", "headcount"
+        )
+    )
     assert snapshot == {"YK-GS": 0, "YK-GS-01": 100, "YK-GS-02": 50}
 
 
 def test_open_campaign_rejects_an_unknown_root(city, survey):
     with pytest.raises(CommandError, match="单元不存在"):
-        call_command("open_campaign", "--survey", str(survey.pk), "--root", "NOPE", "--title", "x",
-                     stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "open_campaign",
+            "--survey",
+            str(survey.pk),
+            "--root",
+            "NOPE",
+            "--title",
+            "x",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     assert not Campaign.objects.exists()
 
 
@@ -130,16 +174,21 @@ def _csv(rows, encoding="utf-8"):
     ids=["xlsx", "utf8", "utf8-bom", "gbk"],
 )
 def test_paper_import_in_every_format(campaign, filename, data):
-    report = import_file(ResponseImporter(campaign), data=data(), filename=filename, dry_run=False)
+    report = import_file(
+        ResponseImporter(campaign), data=data(), filename=filename, dry_run=False
+    )
     assert report.ok, report.errors
     assert Response.objects.filter(campaign=campaign, source="paper").count() == 3
     codes = sorted(
-        Answer.objects.filter(response__unit__code="YK-GS-01", question__code="R2").values_list(
-            "option__code", flat=True
-        )
+        Answer.objects.filter(
+            response__unit__code="YK-GS-01", question__code="R2"
+        ).values_list("option__code", flat=True)
     )
     assert codes == ["A", "A", "B", "B"]
-    assert Answer.objects.get(question__code="T1", response__unit__code="YK-JG-01").text == "很好"
+    assert (
+        Answer.objects.get(question__code="T1", response__unit__code="YK-JG-01").text
+        == "很好"
+    )
 
 
 def test_paper_import_reports_every_bad_row_and_writes_nothing(campaign):
@@ -155,7 +204,9 @@ def test_paper_import_reports_every_bad_row_and_writes_nothing(campaign):
     from tests.factories import make_unit
 
     make_unit("KM-X", kind_name="学校")
-    report = import_file(ResponseImporter(campaign), data=_csv(rows), filename="p.csv", dry_run=False)
+    report = import_file(
+        ResponseImporter(campaign), data=_csv(rows), filename="p.csv", dry_run=False
+    )
     assert [str(e) for e in report.errors] == [
         "第 3 行（unit_code）：未知的单元编码“NOPE”。",
         "第 4 行（unit_code）：单元“KM-X”不在本测评活动范围内。",
@@ -169,7 +220,9 @@ def test_paper_import_reports_every_bad_row_and_writes_nothing(campaign):
 
 def test_paper_import_rejects_unknown_question_columns(campaign):
     data = _csv([["unit_code", "R1", "S1", "X9"], ["YK-GS-01", "A", "5", "1"]])
-    report = import_file(ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False)
+    report = import_file(
+        ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False
+    )
     assert [str(e) for e in report.errors] == [
         "第 1 行：未知的题目编码列：X9（本问卷的题目编码：R1、R2、S1、S2、T1）。"
     ]
@@ -179,7 +232,9 @@ def test_paper_import_rejects_unknown_question_columns(campaign):
 def test_paper_import_into_a_closed_campaign_is_refused(campaign):
     campaign_close(campaign=campaign)
     data = _csv([["unit_code", "R1", "S1"], ["YK-GS-01", "A", "5"]])
-    report = import_file(ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False)
+    report = import_file(
+        ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False
+    )
     assert [str(e) for e in report.errors] == ["文件：只能向进行中的测评活动导入答卷。"]
 
 
@@ -187,7 +242,9 @@ def test_import_responses_command_dry_run_writes_nothing(campaign, tmp_path):
     path = tmp_path / "paper.csv"
     path.write_bytes(_csv(_paper_rows()))
     out = io.StringIO()
-    call_command("import_responses", str(campaign.pk), str(path), "--dry-run", stdout=out)
+    call_command(
+        "import_responses", str(campaign.pk), str(path), "--dry-run", stdout=out
+    )
     assert "检查通过（未写入）：3 份答卷" in out.getvalue()
     assert not Response.objects.exists()
     call_command("import_responses", str(campaign.pk), str(path), stdout=io.StringIO())
@@ -199,7 +256,13 @@ def test_import_responses_command_fails_loudly(campaign, tmp_path):
     path.write_bytes(_csv([["unit_code", "R1", "S1"], ["NOPE", "A", "5"]]))
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 处错误，未写入任何答卷"):
-        call_command("import_responses", str(campaign.pk), str(path), stdout=io.StringIO(), stderr=err)
+        call_command(
+            "import_responses",
+            str(campaign.pk),
+            str(path),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
     assert "未知的单元编码“NOPE”" in err.getvalue()
     assert not Response.objects.exists()
 
@@ -215,7 +278,9 @@ def test_campaign_report_json_has_the_metrics_shape(scored):
 
 def test_campaign_report_csv_by_kind(scored):
     out = io.StringIO()
-    call_command("campaign_report", str(scored.pk), "--format", "csv", "--by", "kind", stdout=out)
+    call_command(
+        "campaign_report", str(scored.pk), "--format", "csv", "--by", "kind", stdout=out
+    )
     lines = out.getvalue().lstrip("\ufeff").splitlines()
     assert lines[0].startswith("unit_kind,headcount,participants,participation_rate")
     assert any(line.startswith("村居,150,43,") for line in lines)
@@ -226,7 +291,15 @@ def test_campaign_report_xlsx_sheets_and_formula_neutralisation(scored, tmp_path
 
     Question.objects.filter(code="T1").update(text="=cmd|' /C calc'!A0")
     path = tmp_path / "r.xlsx"
-    call_command("campaign_report", str(scored.pk), "--format", "xlsx", "-o", str(path), stderr=io.StringIO())
+    call_command(
+        "campaign_report",
+        str(scored.pk),
+        "--format",
+        "xlsx",
+        "-o",
+        str(path),
+        stderr=io.StringIO(),
+    )
     book = load_workbook(path)
     assert book.sheetnames == ["summary", "units", "kinds", "items", "questions"]
     texts = [row[2] for row in book["questions"].iter_rows(min_row=2, values_only=True)]
@@ -247,17 +320,32 @@ def test_paper_responses_count_in_the_scorecard(campaign):
     assert rows["YK"]["participants"] == 3
 
 
-def test_survey_structure_round_trips_through_export_and_import(client, admin_user, survey):
+def test_survey_structure_round_trips_through_export_and_import(
+    client, admin_user, survey
+):
     client.force_login(admin_user)
-    exported = client.get(f"/admin/surveys/survey-export/{survey.pk}/?format=csv").content
+    exported = client.get(
+        f"/admin/surveys/survey-export/{survey.pk}/?format=csv"
+    ).content
     assert exported.decode("utf-8-sig").splitlines()[2].startswith("R2,recognition,")
-    report = import_file(SurveyImporter(title="副本"), data=exported, filename="s.csv", dry_run=False)
+    report = import_file(
+        SurveyImporter(title="副本"), data=exported, filename="s.csv", dry_run=False
+    )
     assert report.ok, report.errors
     copy = Survey.objects.get(title="副本")
 
     def shape(s):
         return [
-            (q.code, q.kind, q.text, q.required, [(o.code, o.label, o.is_correct) for o in q.options.order_by("sort_order")])
+            (
+                q.code,
+                q.kind,
+                q.text,
+                q.required,
+                [
+                    (o.code, o.label, o.is_correct)
+                    for o in q.options.order_by("sort_order")
+                ],
+            )
             for q in s.questions.order_by("sort_order")
         ]
 
@@ -269,7 +357,9 @@ def test_survey_import_in_the_admin(client, admin_user):
 
     client.force_login(admin_user)
     url = "/admin/surveys/survey-import/"
-    preview = client.post(url, {"file": SimpleUploadedFile("s.csv", SURVEY_CSV.encode())}).content.decode()
+    preview = client.post(
+        url, {"file": SimpleUploadedFile("s.csv", SURVEY_CSV.encode())}
+    ).content.decode()
     assert "将新增 4 条" in preview
     token = preview.split('name="token" value="')[1].split('"')[0]
     assert client.post(url, {"token": token}).status_code == 302

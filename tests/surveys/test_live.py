@@ -72,7 +72,8 @@ def test_committed_response_pushes_an_update(campaign):
 
 async def _pushes(campaign):
     manager = await database_sync_to_async(make_person)(
-        "cm", unit=await database_sync_to_async(Unit.objects.get)(code="YK-JG-01"),
+        "cm",
+        unit=await database_sync_to_async(Unit.objects.get)(code="YK-JG-01"),
         role=Role.CAMPAIGN_MANAGER,
     )
     communicator = _communicator(campaign, manager)

@@ -44,12 +44,19 @@ def test_anonymous_link_shows_the_questionnaire_with_progress(client, campaign):
 
 def test_anonymous_submission_stores_unit_and_no_person(client, campaign):
     reply = _post(client, _link(campaign))
-    assert reply.status_code == 302 and reply["Location"] == f"/surveys/{campaign.pk}/thanks/"
+    assert (
+        reply.status_code == 302
+        and reply["Location"] == f"/surveys/{campaign.pk}/thanks/"
+    )
     response = Response.objects.get()
     assert response.unit.code == "YK-GS-01"
     assert response.user is None
     assert response.completed_at is not None
-    assert sorted(Answer.objects.filter(question__code="R2").values_list("option__code", flat=True)) == ["A", "B"]
+    assert sorted(
+        Answer.objects.filter(question__code="R2").values_list(
+            "option__code", flat=True
+        )
+    ) == ["A", "B"]
 
 
 def test_double_submission_stores_one_response(client, campaign):
@@ -120,7 +127,9 @@ def test_unknown_link_is_404(client, campaign):
 @pytest.fixture
 def identified(city, survey):
     return campaign_open(
-        campaign=campaign_create(survey=survey, title="实名测评", root_unit=city, mode="identified")
+        campaign=campaign_create(
+            survey=survey, title="实名测评", root_unit=city, mode="identified"
+        )
     )
 
 
@@ -137,7 +146,15 @@ def test_identified_mode_requires_login(client, identified):
 def test_identified_save_and_resume_then_one_response_each(client, identified, member):
     client.force_login(member)
     url = f"/surveys/{identified.pk}/"
-    saved = client.post(url, {"q_R1": "A", "q_T1": "草稿意见", "save": "1", "idempotency_key": str(uuid.uuid4())})
+    saved = client.post(
+        url,
+        {
+            "q_R1": "A",
+            "q_T1": "草稿意见",
+            "save": "1",
+            "idempotency_key": str(uuid.uuid4()),
+        },
+    )
     assert saved.status_code == 302
     draft = Response.objects.get()
     assert draft.completed_at is None and draft.user == member
@@ -148,7 +165,10 @@ def test_identified_save_and_resume_then_one_response_each(client, identified, m
     assert _post(client, url).status_code == 302  # a new key, the same person
     response = Response.objects.get()
     assert response.completed_at is not None
-    assert Answer.objects.filter(response=response, question__code="T1").get().text == "多公开"
+    assert (
+        Answer.objects.filter(response=response, question__code="T1").get().text
+        == "多公开"
+    )
     assert client.get(url)["Location"] == f"/surveys/{identified.pk}/thanks/"
 
 
@@ -176,19 +196,30 @@ def test_surveys_index_empty_state_for_visitors(client, db):
 @pytest.fixture
 def coded(city, survey):
     return campaign_open(
-        campaign=campaign_create(survey=survey, title="邀请码测评", root_unit=city, mode="codes")
+        campaign=campaign_create(
+            survey=survey, title="邀请码测评", root_unit=city, mode="codes"
+        )
     )
 
 
 def test_invitation_code_is_spent_once_and_not_linked(client, coded):
-    code = invitation_codes_issue(campaign=coded, unit=Unit.objects.get(code="YK-JG-01"), count=2)[0]
-    assert client.post(f"/surveys/{coded.pk}/code/", {"code": code.lower()}).status_code == 302
+    code = invitation_codes_issue(
+        campaign=coded, unit=Unit.objects.get(code="YK-JG-01"), count=2
+    )[0]
+    assert (
+        client.post(f"/surveys/{coded.pk}/code/", {"code": code.lower()}).status_code
+        == 302
+    )
     assert _post(client, f"/surveys/{coded.pk}/code/answer/").status_code == 302
     response = Response.objects.get()
     assert response.unit.code == "YK-JG-01" and response.user is None
     assert InvitationCode.objects.filter(spent=True).count() == 1
     assert {f.name for f in InvitationCode._meta.get_fields()} == {
-        "id", "campaign", "unit", "code_hash", "spent"
+        "id",
+        "campaign",
+        "unit",
+        "code_hash",
+        "spent",
     }
     again = client.post(f"/surveys/{coded.pk}/code/", {"code": code})
     assert "邀请码无效或已使用" in again.content.decode()
@@ -199,7 +230,9 @@ def test_codes_page_without_a_code_goes_back_to_entry(client, coded):
     assert reply["Location"] == f"/surveys/{coded.pk}/code/"
 
 
-def test_surveys_index_links_anonymous_campaigns_through_the_unit_link(client, campaign, member):
+def test_surveys_index_links_anonymous_campaigns_through_the_unit_link(
+    client, campaign, member
+):
     client.force_login(member)
     html = client.get("/surveys/").content.decode()
     assert _link(campaign) in html

@@ -120,14 +120,20 @@ def test_subtree_rollup_sums_counts_instead_of_averaging_rates(scored):
     assert town["parent_code"] == "YK"
     assert town["headcount"] == 150
     assert town["participants"] == 43
-    assert town["participation_rate"] == pytest.approx(43 / 150)  # not (0.40 + 0.06) / 2
+    assert town["participation_rate"] == pytest.approx(
+        43 / 150
+    )  # not (0.40 + 0.06) / 2
     assert town["recognising"] == 36
     assert town["recognition_rate"] == pytest.approx(36 / 43)
     assert town["satisfaction_rate"] == pytest.approx(71 / 78)
     assert town["satisfaction_index"] == pytest.approx(6375 / 78)
     root = rows["YK"]
     assert root["parent_code"] is None
-    assert (root["headcount"], root["participants"], root["recognising"]) == (180, 74, 67)
+    assert (root["headcount"], root["participants"], root["recognising"]) == (
+        180,
+        74,
+        67,
+    )
     assert root["recognition_ci_low"] == pytest.approx(0.8173774132950827)
     assert root["recognition_status"] == "uncertain"
 
@@ -135,7 +141,11 @@ def test_subtree_rollup_sums_counts_instead_of_averaging_rates(scored):
 def test_grouping_by_kind_uses_own_responses_and_headcount(scored):
     kinds = _kinds(scorecard_compute(campaign=scored))
     village = kinds["村居"]
-    assert (village["headcount"], village["participants"], village["recognising"]) == (150, 43, 36)
+    assert (village["headcount"], village["participants"], village["recognising"]) == (
+        150,
+        43,
+        36,
+    )
     assert kinds["机关"]["participants"] == 31
     other = kinds["其他"]
     # 永康市, 古山镇, 市直机关 have no people of their own and no own responses.
@@ -150,7 +160,9 @@ def test_unit_with_headcount_zero_has_no_participation_rate(campaign):
     assert empty.headcount == 0
     from surveys.models import CampaignUnit
 
-    CampaignUnit.objects.create(campaign=campaign, unit=empty, headcount=0, token="t-empty")
+    CampaignUnit.objects.create(
+        campaign=campaign, unit=empty, headcount=0, token="t-empty"
+    )
     row = _rows(scorecard_compute(campaign=campaign))["YK-EMPTY"]
     assert row["participation_rate"] is None
     assert row["participation_gap"] == 0
@@ -171,7 +183,11 @@ def test_unit_manager_scope_limits_rows_and_items(scored):
     report = scorecard_compute(
         campaign=scored, scope_paths=[Unit.objects.get(code="YK-GS").path]
     )
-    assert [r["unit_code"] for r in report["units"]] == ["YK-GS", "YK-GS-01", "YK-GS-02"]
+    assert [r["unit_code"] for r in report["units"]] == [
+        "YK-GS",
+        "YK-GS-01",
+        "YK-GS-02",
+    ]
     assert set(_kinds(report)) == {"其他", "村居"}
     items = {i["code"]: i for i in report["items"]}
     assert items["R1"]["answered"] == 42
@@ -187,13 +203,17 @@ def test_closing_freezes_the_scorecard(scored):
     from surveys.models import CampaignUnit
 
     # A later edit to the snapshot (or answers) no longer changes what users see.
-    CampaignUnit.objects.filter(campaign=scored, unit__code="YK-GS-01").update(headcount=1)
+    CampaignUnit.objects.filter(campaign=scored, unit__code="YK-GS-01").update(
+        headcount=1
+    )
     report = scorecard_for(campaign=closed)
     assert report["campaign"]["state"] == "closed"
     assert _rows(report)["YK-GS-01"]["headcount"] == 100
 
 
-def test_scorecard_query_count_does_not_grow_with_units(scored, django_assert_num_queries):
+def test_scorecard_query_count_does_not_grow_with_units(
+    scored, django_assert_num_queries
+):
     with django_assert_num_queries(3):
         scorecard_compute(campaign=scored)
     root = Unit.objects.get(code="YK-GS")
@@ -201,7 +221,9 @@ def test_scorecard_query_count_does_not_grow_with_units(scored, django_assert_nu
 
     for i in range(20):
         unit = make_unit(f"YK-GS-X{i:02d}", parent=root, kind_name="村居", headcount=10)
-        CampaignUnit.objects.create(campaign=scored, unit=unit, headcount=10, token=f"x{i}")
+        CampaignUnit.objects.create(
+            campaign=scored, unit=unit, headcount=10, token=f"x{i}"
+        )
     with django_assert_num_queries(3):
         report = scorecard_compute(campaign=scored)
     assert _rows(report)["YK-GS"]["headcount"] == 350
@@ -240,8 +262,14 @@ def test_stored_scores_match_a_fresh_recomputation(scored):
     from surveys.models import Response
     from surveys.services import responses_score
 
-    columns = ["recognition_correct", "recognition_correct_mask", "recognition_answered_mask",
-               "satisfaction_answers", "satisfaction_positive", "satisfaction_points"]
+    columns = [
+        "recognition_correct",
+        "recognition_correct_mask",
+        "recognition_answered_mask",
+        "satisfaction_answers",
+        "satisfaction_positive",
+        "satisfaction_points",
+    ]
     before = list(Response.objects.order_by("id").values_list(*columns))
     Response.objects.update(**dict.fromkeys(columns, 0))
     responses_score(campaign=scored)

@@ -14,11 +14,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("campaign_id", type=int)
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
-        parser.add_argument("--by", choices=["unit", "kind"], default="unit", help="csv rows")
+        parser.add_argument(
+            "--by", choices=["unit", "kind"], default="unit", help="csv rows"
+        )
         parser.add_argument("-o", "--output", help="file (default: standard output)")
 
     def handle(self, *args, campaign_id, format, by, output, **options):
-        campaign = Campaign.objects.select_related("root_unit").filter(pk=campaign_id).first()
+        campaign = (
+            Campaign.objects.select_related("root_unit").filter(pk=campaign_id).first()
+        )
         if campaign is None:
             raise CommandError(f"测评活动不存在 / no campaign {campaign_id}")
         if format == "xlsx" and not output:

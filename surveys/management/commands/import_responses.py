@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("campaign_id", type=int)
         parser.add_argument("file", help="xlsx or csv (UTF-8, UTF-8 with BOM, or GBK)")
-        parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check every row, write nothing"
+        )
 
     def handle(self, *args, campaign_id, file, dry_run, **options):
         campaign = Campaign.objects.filter(pk=campaign_id).first()
@@ -25,7 +27,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"找不到文件 / file not found: {path}")
         report = import_file(
-            ResponseImporter(campaign), data=path.read_bytes(), filename=path.name, dry_run=dry_run
+            ResponseImporter(campaign),
+            data=path.read_bytes(),
+            filename=path.name,
+            dry_run=dry_run,
         )
         for error in report.errors:
             self.stderr.write(str(error))
@@ -35,4 +40,6 @@ class Command(BaseCommand):
                 f"{len(report.errors)} error(s), nothing written"
             )
         verb = "检查通过（未写入）" if dry_run else "导入完成"
-        self.stdout.write(f"{verb}：{report.created} 份答卷 / {report.created} response(s)")
+        self.stdout.write(
+            f"{verb}：{report.created} 份答卷 / {report.created} response(s)"
+        )

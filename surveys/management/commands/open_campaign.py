@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--survey", type=int, required=True)
         parser.add_argument("--root", required=True, help="root unit code, e.g. YK")
         parser.add_argument("--title", required=True)
-        parser.add_argument("--mode", choices=CampaignMode.values, default=CampaignMode.ANONYMOUS)
+        parser.add_argument(
+            "--mode", choices=CampaignMode.values, default=CampaignMode.ANONYMOUS
+        )
         parser.add_argument("--target", default="0.85", help="target for every metric")
 
     def handle(self, *args, survey, root, title, mode, target, **options):
@@ -30,11 +32,17 @@ class Command(BaseCommand):
         try:
             target_value = Decimal(target)
             campaign = campaign_create(
-                survey=survey_obj, title=title, root_unit=root_unit, mode=mode, target=target_value
+                survey=survey_obj,
+                title=title,
+                root_unit=root_unit,
+                mode=mode,
+                target=target_value,
             )
         except (InvalidOperation, ValidationError) as exc:
             raise CommandError(f"参数无效 / invalid: {exc}") from exc
         campaign = campaign_open(campaign=campaign)
         units = campaign.campaign_units.count()
-        self.stderr.write(f"测评活动已开始，{units} 个单元 / campaign open over {units} units")
+        self.stderr.write(
+            f"测评活动已开始，{units} 个单元 / campaign open over {units} units"
+        )
         self.stdout.write(str(campaign.pk))
