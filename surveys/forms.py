@@ -9,6 +9,7 @@ from .models import CampaignState
 from .services import campaigns_rescore, question_options_ensure
 
 LOCKED_AFTER_OPENING = ("survey", "root_unit", "mode")
+EDITABLE_AFTER_CLOSING = ("title", "description")
 
 
 class QuestionAdminForm(WagtailAdminModelForm):
@@ -30,6 +31,11 @@ class CampaignAdminForm(WagtailAdminModelForm):
             for name in LOCKED_AFTER_OPENING:
                 if name in self.fields:
                     self.fields[name].disabled = True
+        if self.instance.pk and self.instance.state == CampaignState.CLOSED:
+            # The frozen scorecard was computed with these targets and dates.
+            for name, field in self.fields.items():
+                if name not in EDITABLE_AFTER_CLOSING:
+                    field.disabled = True
         if "root_unit" in self.fields:
             self.fields["root_unit"].queryset = self.fields[
                 "root_unit"

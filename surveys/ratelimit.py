@@ -18,6 +18,12 @@ WINDOW_SECONDS = 3600
 # address, hence the larger address allowance.
 DEVICE_LIMIT = getattr(settings, "SURVEYS_DEVICE_LIMIT", 5)
 ADDRESS_LIMIT = getattr(settings, "SURVEYS_ADDRESS_LIMIT", 120)
+# Typing an invitation code from paper goes wrong now and then; guessing needs thousands
+# of tries (32⁸ codes), so a looser per-device limit on code attempts is still safe.
+CODE_ATTEMPT_LIMIT = getattr(settings, "SURVEYS_CODE_ATTEMPT_LIMIT", 20)
+# Typing an invitation code from paper goes wrong now and then; guessing needs thousands
+# of tries (32⁸ codes), so a looser per-device limit on code attempts is still safe.
+CODE_ATTEMPT_LIMIT = getattr(settings, "SURVEYS_CODE_ATTEMPT_LIMIT", 20)
 
 
 def device_id(request) -> str:
@@ -45,11 +51,13 @@ def _bump(key: str, limit: int) -> bool:
     return count <= limit
 
 
-def submission_allowed(request, *, campaign_id: int) -> bool:
-    """Count one submission attempt; False once the device or address is over its limit."""
+def submission_allowed(request, *, campaign_id: int, action: str = "submit") -> bool:
+    """Count one attempt (`submit` a response, or enter a `code`); False once the device
+    or the address is over its limit for that action."""
     device = device_id(request) or "no-cookie"
-    device_ok = _bump(f"surveys:rl:d:{campaign_id}:{device}", DEVICE_LIMIT)
+    device_limit = CODE_ATTEMPT_LIMIT if action == "code" else DEVICE_LIMIT
+    device_ok = _bump(f"surveys:rl:{action}:d:{campaign_id}:{device}", device_limit)
     address_ok = _bump(
-        f"surveys:rl:a:{campaign_id}:{_address_key(request)}", ADDRESS_LIMIT
+        f"surveys:rl:{action}:a:{campaign_id}:{_address_key(request)}", ADDRESS_LIMIT
     )
     return device_ok and address_ok

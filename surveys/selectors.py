@@ -360,19 +360,17 @@ def scorecard_compute(
 
 
 def scorecard_for(*, campaign: Campaign, scope_paths: list[str] | None = None) -> dict:
-    """The scorecard as users see it: frozen at closing, live while open."""
+    """The scorecard as users see it: frozen at closing, live while open.
+
+    A reader limited to a subtree of a closed campaign gets it computed for their scope:
+    after closing nothing it is computed from can change (the headcount snapshot, the
+    responses and their scores, the targets are all locked), so it equals the frozen one.
+    """
     if campaign.state == CampaignState.CLOSED and campaign.frozen_scorecard:
-        frozen = campaign.frozen_scorecard
         if scope_paths is None:
-            return frozen
-        visible = {
-            m.unit.code
-            for m in campaign_units(campaign=campaign)
-            if _in_scope(m.unit.path, scope_paths)
-        }
-        return frozen | {
-            "units": [r for r in frozen["units"] if r["unit_code"] in visible]
-        }
+            return campaign.frozen_scorecard
+        scoped = scorecard_compute(campaign=campaign, scope_paths=scope_paths)
+        return scoped | {"campaign": campaign.frozen_scorecard["campaign"]}
     return scorecard_compute(campaign=campaign, scope_paths=scope_paths)
 
 

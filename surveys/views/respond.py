@@ -111,7 +111,9 @@ def code_entry(request, campaign_id: int):
     error = ""
     if request.method == "POST":
         code = request.POST.get("code", "").strip()
-        allowed = ratelimit.submission_allowed(request, campaign_id=campaign.pk)
+        allowed = ratelimit.submission_allowed(
+            request, campaign_id=campaign.pk, action="code"
+        )
         unit = invitation_code_check(campaign=campaign, code=code) if allowed else None
         if unit is not None:
             request.session[CODE_SESSION_KEY.format(campaign.pk)] = code

@@ -222,3 +222,24 @@ def test_paper_import_in_the_admin_previews_then_writes(client, manager, campaig
     assert campaign.responses.count() == 0
     client.post(url, {"token": token})
     assert campaign.responses.count() == 1
+
+
+def test_open_campaign_keeps_its_survey_root_and_mode(client, manager, campaign):
+    client.force_login(manager)
+    data = {
+        "title": "改名",
+        "description": "",
+        "survey": campaign.survey_id,
+        "root_unit": Unit.objects.get(code="YK-GS").pk,
+        "mode": "identified",
+        "starts_on": "",
+        "ends_on": "",
+        "participation_target": "0.9",
+        "recognition_target": "0.85",
+        "satisfaction_target": "0.85",
+        "recognition_threshold": "0.8",
+    }
+    client.post(f"/admin/surveys/campaign/edit/{campaign.pk}/", data)
+    campaign.refresh_from_db()
+    assert campaign.title == "改名"
+    assert (campaign.root_unit.code, campaign.mode) == ("YK", "anonymous")

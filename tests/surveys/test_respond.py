@@ -242,3 +242,15 @@ def test_me_page_lists_open_surveys(client, identified, member):
     client.force_login(member)
     html = client.get("/me/").content.decode()
     assert "我的调查" in html and "实名测评" in html
+
+
+def test_code_typos_do_not_use_up_the_submission_allowance(client, coded):
+    from surveys import ratelimit
+
+    for _i in range(ratelimit.DEVICE_LIMIT + 1):
+        reply = client.post(f"/surveys/{coded.pk}/code/", {"code": "WRONG123"})
+        assert "邀请码无效或已使用" in reply.content.decode()
+    code = invitation_codes_issue(
+        campaign=coded, unit=Unit.objects.get(code="YK-GS-01"), count=1
+    )[0]
+    assert client.post(f"/surveys/{coded.pk}/code/", {"code": code}).status_code == 302

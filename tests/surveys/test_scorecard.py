@@ -274,3 +274,17 @@ def test_stored_scores_match_a_fresh_recomputation(scored):
     Response.objects.update(**dict.fromkeys(columns, 0))
     responses_score(campaign=scored)
     assert list(Response.objects.order_by("id").values_list(*columns)) == before
+
+
+def test_closed_campaign_scoped_view_matches_the_frozen_rows(scored):
+    closed = campaign_close(campaign=scored)
+    scope = [Unit.objects.get(code="YK-GS").path]
+    scoped = scorecard_for(campaign=closed, scope_paths=scope)
+    frozen = {r["unit_code"]: r for r in closed.frozen_scorecard["units"]}
+    assert [r["unit_code"] for r in scoped["units"]] == [
+        "YK-GS",
+        "YK-GS-01",
+        "YK-GS-02",
+    ]
+    assert all(r == frozen[r["unit_code"]] for r in scoped["units"])
+    assert scoped["campaign"]["state"] == "closed"
