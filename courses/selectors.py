@@ -37,7 +37,6 @@ from .models import (
     StorySubmission,
 )
 
-HISTORY_LIMIT = 50
 RECOMMENDATION_LIMIT = 4
 HOME_COURSES = 3
 HOME_STORIES = 3

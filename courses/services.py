@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import strip_tags
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
@@ -170,7 +171,5 @@ def story_submit(
 
 
 def text_summary(text: str, length: int = 120) -> str:
-    from django.utils.html import strip_tags
-
     plain = " ".join(strip_tags(text).split())
     return plain if len(plain) <= length else plain[: length - 1] + "…"
