@@ -224,3 +224,10 @@ def test_editors_can_preview_new_and_existing_lessons(learning, admin_user, rf):
     response = draft.make_preview_request()
     assert response.status_code == 200
     assert "草稿正文" in response.content.decode()
+
+
+def test_lesson_page_is_available_in_english(client, learning, villager):
+    client.force_login(villager)
+    client.cookies["django_language"] = "en"
+    body = client.get(learning["lessons"][0].url).content.decode()
+    assert "I have finished" in body and "Lesson 1 of 3" in body
