@@ -129,7 +129,7 @@ def test_scorecard_page_for_a_campaign_manager(
     client, manager, scored, django_assert_max_num_queries
 ):
     client.force_login(manager)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(26):
         page = client.get(f"/admin/surveys/campaigns/{scored.pk}/scorecard/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -243,3 +243,28 @@ def test_open_campaign_keeps_its_survey_root_and_mode(client, manager, campaign)
     campaign.refresh_from_db()
     assert campaign.title == "改名"
     assert (campaign.root_unit.code, campaign.mode) == ("YK", "anonymous")
+
+
+def test_admin_page_query_counts_do_not_grow_with_units(
+    client, manager, scored, django_assert_max_num_queries
+):
+    from surveys.models import CampaignUnit
+    from tests.factories import make_unit
+
+    client.force_login(manager)
+    town = Unit.objects.get(code="YK-GS")
+    for i in range(15):
+        unit = make_unit(f"YK-GS-Y{i:02d}", parent=town, kind_name="村居", headcount=5)
+        CampaignUnit.objects.create(
+            campaign=scored, unit=unit, headcount=5, token=f"y{i}"
+        )
+    pages = {
+        f"/admin/surveys/campaigns/{scored.pk}/scorecard/?unit=YK-GS": 26,
+        f"/admin/surveys/campaigns/{scored.pk}/distribution/": 14,
+        f"/admin/surveys/campaigns/{scored.pk}/posters/": 12,
+        "/admin/surveys/campaign/": 14,
+        "/admin/surveys/scorecards/": 13,
+    }
+    for url, limit in pages.items():
+        with django_assert_max_num_queries(limit):
+            assert client.get(url).status_code == 200

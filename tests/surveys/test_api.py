@@ -124,3 +124,16 @@ def test_learners_see_no_campaigns(client, city, scored):
     assert (
         client.get(f"/api/v1/campaigns/{scored.pk}", **_bearer(key)).status_code == 404
     )
+
+
+def test_api_scorecard_query_count(
+    client, admin_user, scored, django_assert_max_num_queries
+):
+    _token, key = api_token_issue(user=admin_user, name="bi")
+    with django_assert_max_num_queries(8):
+        assert (
+            client.get(
+                f"/api/v1/campaigns/{scored.pk}/scorecard", **_bearer(key)
+            ).status_code
+            == 200
+        )

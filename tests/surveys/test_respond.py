@@ -254,3 +254,11 @@ def test_code_typos_do_not_use_up_the_submission_allowance(client, coded):
         campaign=coded, unit=Unit.objects.get(code="YK-GS-01"), count=1
     )[0]
     assert client.post(f"/surveys/{coded.pk}/code/", {"code": code}).status_code == 302
+
+
+def test_surveys_index_query_count(
+    client, identified, campaign, member, django_assert_max_num_queries
+):
+    client.force_login(member)
+    with django_assert_max_num_queries(6):
+        assert client.get("/surveys/").status_code == 200
