@@ -13,20 +13,23 @@ import wave
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page
+from wagtail.models import Collection, GroupApprovalTask, Page
 from wagtailmedia.models import get_media_model
 
 from home.models import HomePage
-from units.models import UnitKind
+from units.models import Role, UnitKind
+from units.permissions import ROLE_GROUPS
 
 from . import demo_content as content
 from .demo_images import title_card
 from .models import CourseIndexPage, CoursePage, LessonPage, StoryIndexPage, StoryPage
 
 COLLECTION = "演示内容"
+EDITORS_GROUP = ROLE_GROUPS[Role.EDITOR]
 NARRATION = settings.BASE_DIR / "site" / "fixtures" / "courses" / "narration-hu-ze.wav"
 NARRATION_TRANSCRIPT = NARRATION.with_suffix(".txt")
 
@@ -157,10 +160,23 @@ def _load_stories(home: HomePage) -> int:
     return made
 
 
+def _editors_review_stories() -> None:
+    """Let the content editors' group approve submitted stories in the moderation
+    workflow, besides Wagtail's moderators."""
+    index = StoryIndexPage.objects.first()
+    editors = Group.objects.filter(name=EDITORS_GROUP).first()
+    workflow = index.get_workflow() if index else None
+    if editors is None or workflow is None:
+        return
+    for task in GroupApprovalTask.objects.filter(workflow_tasks__workflow=workflow):
+        task.groups.add(editors)
+
+
 def load(*, stdout) -> None:
     home = HomePage.objects.first()
     if home is None:
         stdout.write("学习：没有首页，跳过")
         return
     made = _load_courses(home, stdout) + _load_stories(home)
+    _editors_review_stories()
     stdout.write(f"学习：新建 {made} 个页面（课程、微课、故事）" if made else "学习：已存在")

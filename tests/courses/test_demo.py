@@ -9,7 +9,13 @@ from wagtail.images import get_image_model
 from wagtailmedia.models import get_media_model
 
 from courses import demo
-from courses.models import CourseIndexPage, CoursePage, LessonPage, StoryPage
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    LessonPage,
+    StoryIndexPage,
+    StoryPage,
+)
 from home import demo as home_demo
 from units import demo as units_demo
 
@@ -70,3 +76,12 @@ def test_unverified_claims_are_marked_or_left_out(demo_site):
     assert "据王芳回忆" in text
     pan = StoryPage.objects.get(figure="潘国诏")
     assert "据地方资料记载" in str(pan.body[0].value)
+
+
+def test_demo_editors_can_approve_submitted_stories(demo_site):
+    from units.models import User
+
+    editor = User.objects.get(username="editor")
+    index = StoryIndexPage.objects.get()
+    [task] = index.get_workflow().tasks.all()
+    assert task.specific.groups.filter(pk__in=editor.groups.all()).exists()
