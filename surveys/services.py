@@ -223,11 +223,11 @@ def invitation_codes_issue(*, campaign: Campaign, unit: Unit, count: int) -> lis
     return sorted(codes)
 
 
-def invitation_code_check(*, campaign: Campaign, code: str) -> Unit | None:
-    """The unit of an unspent code of this campaign, or None."""
+def invitation_code_check(*, campaign: Campaign, code_hash: str) -> Unit | None:
+    """The unit of an unspent code (given by its hash) of this campaign, or None."""
     found = (
         InvitationCode.objects.filter(
-            campaign=campaign, code_hash=InvitationCode.hash_code(code), spent=False
+            campaign=campaign, code_hash=code_hash, spent=False
         )
         .select_related("unit")
         .first()
@@ -337,7 +337,7 @@ def response_submit(
     answers: list[CleanAnswer],
     idempotency_key: uuid.UUID,
     user=None,
-    code: str = "",
+    code_hash: str = "",
 ) -> tuple[Response, bool]:
     """Store one completed response; returns (response, created).
 
@@ -355,7 +355,7 @@ def response_submit(
             if campaign.mode == CampaignMode.CODES:
                 spent = InvitationCode.objects.filter(
                     campaign=campaign,
-                    code_hash=InvitationCode.hash_code(code),
+                    code_hash=code_hash,
                     unit=unit,
                     spent=False,
                 ).update(spent=True)

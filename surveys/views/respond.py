@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import ratelimit
-from ..models import Campaign, CampaignMode, CampaignState, CampaignUnit, Response
+from ..models import (
+    Campaign,
+    CampaignMode,
+    CampaignState,
+    CampaignUnit,
+    InvitationCode,
+    Response,
+)
 from ..selectors import open_campaign_rows, survey_questions
 from ..services import (
     SubmissionError,
@@ -114,9 +121,15 @@ def code_entry(request, campaign_id: int):
         allowed = ratelimit.submission_allowed(
             request, campaign_id=campaign.pk, action="code"
         )
-        unit = invitation_code_check(campaign=campaign, code=code) if allowed else None
+        # Only the hash is kept in the session, like in the database.
+        code_hash = InvitationCode.hash_code(code)
+        unit = (
+            invitation_code_check(campaign=campaign, code_hash=code_hash)
+            if allowed
+            else None
+        )
         if unit is not None:
-            request.session[CODE_SESSION_KEY.format(campaign.pk)] = code
+            request.session[CODE_SESSION_KEY.format(campaign.pk)] = code_hash
             return redirect("surveys:code_answer", campaign_id=campaign.pk)
         error = (
             _("邀请码无效或已使用，请核对后重新输入。")
@@ -136,14 +149,18 @@ def code_answer(request, campaign_id: int):
     )
     if not campaign_accepts_answers(campaign=campaign):
         return _unavailable(request, campaign)
-    code = request.session.get(CODE_SESSION_KEY.format(campaign.pk), "")
-    unit = invitation_code_check(campaign=campaign, code=code) if code else None
+    code_hash = request.session.get(CODE_SESSION_KEY.format(campaign.pk), "")
+    unit = (
+        invitation_code_check(campaign=campaign, code_hash=code_hash)
+        if code_hash
+        else None
+    )
     if unit is None:
         if request.method == "POST" and _replayed(request):
             return redirect("surveys:thanks", campaign_id=campaign.pk)
         messages.error(request, _("请先输入邀请码。"))
         return redirect("surveys:code", campaign_id=campaign.pk)
-    return _questionnaire(request, campaign=campaign, unit=unit, code=code)
+    return _questionnaire(request, campaign=campaign, unit=unit, code_hash=code_hash)
 
 
 def thanks(request, campaign_id: int):
@@ -175,7 +192,7 @@ def _draft_values(draft: Response | None) -> dict[str, list[str]]:
     return values
 
 
-def _questionnaire(request, *, campaign, unit, user=None, code="", draft=None):
+def _questionnaire(request, *, campaign, unit, user=None, code_hash="", draft=None):
     questions = survey_questions(survey_id=campaign.survey_id)
     errors: dict[str, str] = {}
     values = _draft_values(draft)
@@ -220,7 +237,7 @@ def _questionnaire(request, *, campaign, unit, user=None, code="", draft=None):
                         answers=answers,
                         idempotency_key=key,
                         user=user,
-                        code=code,
+                        code_hash=code_hash,
                     )
                 except SubmissionError as exc:
                     messages.error(request, str(exc))

@@ -262,3 +262,13 @@ def test_surveys_index_query_count(
     client.force_login(member)
     with django_assert_max_num_queries(6):
         assert client.get("/surveys/").status_code == 200
+
+
+def test_the_plain_invitation_code_is_never_kept_in_the_session(client, coded):
+    code = invitation_codes_issue(
+        campaign=coded, unit=Unit.objects.get(code="YK-GS-01"), count=1
+    )[0]
+    client.post(f"/surveys/{coded.pk}/code/", {"code": code})
+    stored = dict(client.session.items())
+    assert code not in str(stored)
+    assert InvitationCode.hash_code(code) in stored.values()
