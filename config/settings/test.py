@@ -2,9 +2,10 @@
 REDIS_URL), with fast hashing and no external effects."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, REDIS_URL
+from .base import BASE_DIR, CACHES, CHANNEL_LAYERS, REDIS_URL
 
 SECRET_KEY = "test-only-key-not-secret"  # noqa: S105 - tests only
 DEBUG = False
@@ -17,6 +18,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if REDIS_URL:
-    # Each test process gets its own key space on the shared Redis.
-    CACHES["default"]["KEY_PREFIX"] = f"qlxt-test-{os.getpid()}"
+    # Each pytest-xdist worker gets its own Redis database: cache.clear() is FLUSHDB,
+    # and both workers create campaigns with the same ids, so a shared database would
+    # let one worker wipe or hear the other's keys and groups mid-test.
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    _url = urlsplit(REDIS_URL)
+    _redis_url = urlunsplit(_url._replace(path=f"/{int(_worker or 0) + 1}"))
+    CACHES["default"]["LOCATION"] = _redis_url
+    CACHES["default"]["KEY_PREFIX"] = "qlxt-test"
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_redis_url]
 WAGTAILADMIN_BASE_URL = "http://testserver"
