@@ -21,3 +21,10 @@ def register_units_viewsets():
 @hooks.register("register_admin_urls")
 def register_units_admin_urls():
     return [path("units/", include(admin_urls, namespace="units_admin"))]
+
+
+@hooks.register("construct_settings_menu")
+def hide_wagtail_user_admin(request, menu_items):
+    # People are managed under 清廉单元 → 人员, where a role keeps flags and groups in step;
+    # Wagtail's own user screens would create people without a unit or role.
+    menu_items[:] = [item for item in menu_items if item.name != "users"]

@@ -220,3 +220,9 @@ def test_activation_with_a_wrong_code_is_refused(client, city):
         {"username": "new2", "code": "AAAAA-BBBBB", "password1": "x", "password2": "x"},
     )
     assert "用户名或激活码不正确" in response.content.decode()
+
+
+def test_people_are_managed_in_one_place_not_in_wagtails_user_screens(admin_client):
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert '"/admin/users/"' not in html and '"/admin/groups/"' in html
+    assert reverse("units_person:index") in html
