@@ -1,18 +1,44 @@
-"""Admin forms: built-in satisfaction options, and campaign settings that freeze once
-the campaign has opened."""
+"""Admin forms: built-in satisfaction options, question structure that freezes once
+its survey has collected data, and campaign settings that freeze once the campaign has
+opened."""
 
 from __future__ import annotations
 
+from django.forms.formsets import DELETION_FIELD_NAME
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import CampaignState
-from .services import campaigns_rescore, question_options_ensure
+from .services import (
+    campaigns_rescore,
+    question_change_check,
+    question_options_ensure,
+)
 
 LOCKED_AFTER_OPENING = ("survey", "root_unit", "mode")
 EDITABLE_AFTER_CLOSING = ("title", "description")
 
 
 class QuestionAdminForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets["options"]
+        formset.is_valid()
+        kept = {}
+        for form in formset.initial_forms:
+            data = getattr(form, "cleaned_data", {})
+            if form.instance.pk and not data.get(DELETION_FIELD_NAME):
+                kept[form.instance.pk] = data.get("code", form.instance.code)
+        # A field with its own error is reported by that error alone.
+        if all(cleaned.get(name) for name in ("survey", "code", "kind")):
+            question_change_check(
+                question=self.instance,
+                survey_id=cleaned["survey"].pk,
+                code=cleaned["code"],
+                kind=cleaned["kind"],
+                options=kept,
+            )
+        return cleaned
+
     def save(self, commit=True):
         question = super().save(commit=commit)
         if commit:

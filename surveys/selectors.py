@@ -542,6 +542,18 @@ def campaigns_visible_to(*, user) -> QuerySet[Campaign]:
     return Campaign.objects.none()
 
 
+def survey_has_collected_data(*, survey_id: int) -> bool:
+    """True once a campaign of the survey has started (open or closed) or holds any
+    response: stored answers then refer to its questions and options by their codes."""
+    started = Campaign.objects.filter(survey_id=survey_id).exclude(
+        state=CampaignState.DRAFT
+    )
+    return (
+        started.exists()
+        or Response.objects.filter(campaign__survey_id=survey_id).exists()
+    )
+
+
 def survey_questions(*, survey_id: int) -> list[Question]:
     return list(
         Question.objects.filter(survey_id=survey_id)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from units.models import Unit
 
@@ -33,6 +34,7 @@ from .models import (
     Section,
     Survey,
 )
+from .selectors import survey_has_collected_data
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -66,6 +68,46 @@ def question_options_ensure(*, question: Question) -> None:
     Option.objects.filter(question=question).exclude(
         code__in=[c for c, _label, _v in SATISFACTION_SCALE]
     ).delete()
+
+
+STRUCTURE_LOCKED = gettext_lazy(
+    "该问卷已有答卷，不能删除题目或选项，也不能修改题目的所属问卷、编码、题型和选项编码；"
+    "如需调整，请导出问卷结构，修改后作为新问卷导入。"
+)
+
+
+def question_change_check(
+    *, question: Question, survey_id: int, code: str, kind: str, options: dict[int, str]
+) -> None:
+    """Refuse an edit that would change what stored answers mean, once the survey has
+    collected data (selectors.survey_has_collected_data). `options` maps each existing
+    option kept by the edit (pk) to its new code; a stored option missing from it is
+    being deleted. Wording, the required flag and correct answers stay editable: scores
+    are recomputed from the answer rows (campaigns_rescore)."""
+    if question.pk is None:
+        return
+    stored = (
+        Question.objects.filter(pk=question.pk)
+        .values_list("survey_id", "code", "kind")
+        .first()
+    )
+    if stored is None or not survey_has_collected_data(survey_id=stored[0]):
+        return
+    stored_options = dict(
+        Option.objects.filter(question_id=question.pk).values_list("pk", "code")
+    )
+    if (
+        (survey_id, code, kind) != stored
+        or stored_options.keys() - options.keys()
+        or any(options[pk] != old for pk, old in stored_options.items())
+    ):
+        raise ValidationError(STRUCTURE_LOCKED, code="structure_locked")
+
+
+def question_delete_check(*, question: Question) -> None:
+    """Refuse deleting a question of a survey that has collected data."""
+    if survey_has_collected_data(survey_id=question.survey_id):
+        raise ValidationError(STRUCTURE_LOCKED, code="structure_locked")
 
 
 @dataclass

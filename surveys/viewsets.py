@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -14,6 +17,7 @@ from wagtail.admin.widgets.button import Button
 
 from .forms import CampaignAdminForm, QuestionAdminForm
 from .models import Campaign, Question, Survey
+from .services import question_delete_check
 
 
 class SurveyIndexView(generic.IndexView):
@@ -53,8 +57,28 @@ class SurveyViewSet(ModelViewSet):
     ]
 
 
+class QuestionDeleteView(generic.DeleteView):
+    """Refuses, with the reason, to delete a question whose survey has collected data,
+    both on the confirmation page and on the POST that would delete it."""
+
+    def get(self, request, *args, **kwargs):
+        return self.refusal() or super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        return self.refusal() or super().form_valid(form)
+
+    def refusal(self):
+        try:
+            question_delete_check(question=self.object)
+        except ValidationError as exc:
+            messages.error(self.request, exc.messages[0])
+            return redirect(self.edit_url_name, self.object.pk)
+        return None
+
+
 class QuestionViewSet(ModelViewSet):
     model = Question
+    delete_view_class = QuestionDeleteView
     icon = "help"
     menu_label = _("题目")
     url_prefix = "surveys/question"
