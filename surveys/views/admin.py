@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tabular.admin_views import ImportView
+from tabular.admin_views import ImportView, UploadForm
 from tabular.exporting import rows_to_csv, rows_to_xlsx
 from units import permissions
 from units.models import Unit
@@ -265,6 +265,20 @@ class ResponseImportView(ImportView):
         return ResponseImporter(self.campaign)
 
 
+class SurveyUploadForm(UploadForm):
+    title = forms.CharField(
+        label=gettext_lazy("问卷标题"),
+        max_length=200,
+        help_text=gettext_lazy("新问卷的标题，导入后仍可在问卷编辑页修改。"),
+        error_messages={"required": gettext_lazy("请填写问卷标题。")},
+    )
+    field_order = ["title", "file"]
+
+
+# Session key: upload token → the title typed with that upload.
+IMPORT_TITLES = "surveys:import-titles"
+
+
 class SurveyImportView(ImportView):
     title = gettext_lazy("从表格导入问卷")
     list_label = gettext_lazy("问卷")
@@ -299,14 +313,50 @@ class SurveyImportView(ImportView):
         ("correct", gettext_lazy("正确答案")),
     ]
 
+    survey_title = ""
+
     def has_permission(self, user):
         return permissions.can_manage_campaigns(user)
 
+    def get(self, request):
+        return self.render(request, form=SurveyUploadForm())
+
+    def render(self, request, **context):
+        # The shared view shows its plain upload form again after a preview or a refused
+        # confirmation: show ours, with the title typed.
+        if type(context.get("form")) is UploadForm:
+            context["form"] = SurveyUploadForm(initial={"title": self.survey_title})
+        return super().render(request, **context)
+
+    def post(self, request):
+        # The confirmation posts only the upload's token: the title typed with the
+        # upload waits in the session under that token.
+        titles = request.session.get(IMPORT_TITLES, {})
+        token = request.POST.get("token", "")
+        if token:
+            self.survey_title = titles.pop(token, "")
+            request.session[IMPORT_TITLES] = titles
+            if not self.survey_title:
+                messages.error(request, _("上传的文件已失效，请重新上传。"))
+                return redirect(request.path)
+            return super().post(request)
+        form = SurveyUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(request, form=form)
+        self.survey_title = form.cleaned_data["title"]
+        reply = super().post(request)
+        token = reply.context_data.get("token")
+        if token:
+            titles[token] = self.survey_title
+            request.session[IMPORT_TITLES] = titles
+            messages.info(
+                request,
+                _("确认后将创建问卷“%(title)s”。") % {"title": self.survey_title},
+            )
+        return reply
+
     def importer_class(self):
-        # The upload form has no title field: name the survey by its import time; the
-        # manager renames it in the survey's edit form.
-        stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-        return SurveyImporter(title=_("导入的问卷（%(time)s）") % {"time": stamp})
+        return SurveyImporter(title=self.survey_title)
 
 
 def survey_export(request, survey_id: int):

@@ -352,15 +352,48 @@ def test_survey_structure_round_trips_through_export_and_import(
     assert shape(copy) == shape(survey)
 
 
-def test_survey_import_in_the_admin(client, admin_user):
+SURVEY_IMPORT_URL = "/admin/surveys/survey-import/"
+
+
+def _upload_survey(client, **data):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    data["file"] = SimpleUploadedFile("s.csv", SURVEY_CSV.encode())
+    return client.post(SURVEY_IMPORT_URL, data).content.decode()
+
+
+def test_survey_import_in_the_admin(client, admin_user):
     client.force_login(admin_user)
-    url = "/admin/surveys/survey-import/"
-    preview = client.post(
-        url, {"file": SimpleUploadedFile("s.csv", SURVEY_CSV.encode())}
-    ).content.decode()
+    assert 'name="title"' in client.get(SURVEY_IMPORT_URL).content.decode()
+    preview = _upload_survey(client, title="2026 清廉单元调查")
     assert "将新增 4 条" in preview
+    assert "确认后将创建问卷“2026 清廉单元调查”。" in preview
+    # The form shown again under the preview keeps the title typed.
+    assert 'value="2026 清廉单元调查"' in preview
     token = preview.split('name="token" value="')[1].split('"')[0]
-    assert client.post(url, {"token": token}).status_code == 302
-    assert Survey.objects.get().questions.count() == 4
+    assert not Survey.objects.exists()
+    assert client.post(SURVEY_IMPORT_URL, {"token": token}).status_code == 302
+    survey = Survey.objects.get()
+    assert survey.title == "2026 清廉单元调查"
+    assert survey.questions.count() == 4
+
+
+def test_survey_import_in_the_admin_requires_a_title(client, admin_user):
+    client.force_login(admin_user)
+    page = _upload_survey(client, title="  ")
+    assert "请填写问卷标题。" in page
+    assert 'name="token"' not in page
+    assert not Survey.objects.exists()
+
+
+def test_survey_import_confirmation_needs_the_title_of_its_upload(
+    client, admin_user
+):
+    client.force_login(admin_user)
+    preview = _upload_survey(client, title="2026 清廉单元调查")
+    token = preview.split('name="token" value="')[1].split('"')[0]
+    client.logout()
+    client.force_login(admin_user)  # a new session knows no title for this token
+    reply = client.post(SURVEY_IMPORT_URL, {"token": token}, follow=True)
+    assert "上传的文件已失效，请重新上传。" in reply.content.decode()
+    assert not Survey.objects.exists()
