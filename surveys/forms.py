@@ -5,9 +5,11 @@ opened."""
 from __future__ import annotations
 
 from django.forms.formsets import DELETION_FIELD_NAME
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import CampaignState
+from .selectors import survey_has_collected_data
 from .services import (
     campaigns_rescore,
     question_change_check,
@@ -19,6 +21,16 @@ EDITABLE_AFTER_CLOSING = ("title", "description")
 
 
 class QuestionAdminForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and survey_has_collected_data(
+            survey_id=self.instance.survey_id
+        ):
+            # Say so before the manager tries: question_change_check refuses the change.
+            for name in ("survey", "code", "kind"):
+                if name in self.fields:
+                    self.fields[name].help_text = _("该问卷已有答卷，不能修改。")
+
     def clean(self):
         cleaned = super().clean()
         formset = self.formsets["options"]

@@ -128,6 +128,13 @@ def test_moving_a_question_to_another_survey_is_refused(
     unchanged_edit(client, manager, survey, {"survey": other.pk})
 
 
+def test_the_edit_form_says_which_fields_are_frozen(client, manager, survey, answered):
+    client.force_login(manager)
+    question = survey.questions.get(code="R1")
+    page = client.get(f"/admin/surveys/question/edit/{question.pk}/").content.decode()
+    assert page.count("该问卷已有答卷，不能修改。") == 3  # survey, code, kind
+
+
 def test_an_open_campaign_without_answers_already_locks_the_structure(
     client, manager, survey, campaign
 ):
@@ -181,6 +188,8 @@ def test_a_survey_whose_campaigns_are_drafts_stays_editable(
     campaign_create(survey=survey, title="草稿活动", root_unit=city)
     client.force_login(manager)
     question = survey.questions.get(code="R1")
+    url = f"/admin/surveys/question/edit/{question.pk}/"
+    assert "不能修改" not in client.get(url).content.decode()
     option_c = question.options.get(code="C")
     reply = edit(client, question, {"code": "R1X", "C.DELETE": "on"})
     assert reply.status_code == 302
