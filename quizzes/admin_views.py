@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tabular.admin_views import PREVIEW_LIMIT, UPLOAD_DIR, ImportView
+from tabular.admin_views import ImportView
 from tabular.exporting import rows_to_csv, rows_to_xlsx
 from units.permissions import can_edit_content
 
@@ -118,54 +114,19 @@ class QuestionImportView(ImportView):
     def has_permission(self, user):
         return can_edit_content(user)
 
-    def get(self, request):
-        return self.render(request, form=QuestionUploadForm())
+    form_class = QuestionUploadForm
+    carried_fields = ("format",)
 
-    def post(self, request):
-        token = request.POST.get("token", "")
-        if token:
-            return self._confirm(request, token)
-        form = QuestionUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render(request, form=form)
-        upload, file_format = form.cleaned_data["file"], form.cleaned_data["format"]
-        data = upload.read()
-        report = questions_import(
-            data=data, filename=upload.name, file_format=file_format, dry_run=True
-        )
-        token = ""
-        if report.ok:
-            token = f"{uuid.uuid4().hex}{FORMAT_SUFFIX[file_format]}"
-            default_storage.save(f"{UPLOAD_DIR}/{token}", ContentFile(data))
-        return self.render(
-            request,
-            form=QuestionUploadForm(),
-            report=report,
-            preview=report.preview[:PREVIEW_LIMIT],
-            preview_truncated=len(report.preview) > PREVIEW_LIMIT,
-            token=token,
-            filename=upload.name,
+    def run_import(self, *, data, filename, options, dry_run):
+        return questions_import(
+            data=data,
+            filename=filename,
+            file_format=options.get("format") or None,
+            dry_run=dry_run,
         )
 
-    def _confirm(self, request, token):
-        if not token.replace(".", "").isalnum() or token.count(".") != 1:
-            raise PermissionDenied
-        path = f"{UPLOAD_DIR}/{token}"
-        if not default_storage.exists(path):
-            messages.error(request, _("上传的文件已失效，请重新上传。"))
-            return redirect(request.path)
-        with default_storage.open(path, "rb") as handle:
-            data = handle.read()
-        report = questions_import(data=data, filename=token, dry_run=False)
-        default_storage.delete(path)
-        if not report.ok:
-            return self.render(
-                request, form=QuestionUploadForm(), report=report, preview=[]
-            )
-        messages.success(
-            request, _("导入完成：%(summary)s") % {"summary": report.summary()}
-        )
-        return redirect(self.success_url_name)
+    def stored_suffix(self, *, upload, options):
+        return FORMAT_SUFFIX[options["format"]]
 
 
 def question_template(request):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from .importing import import_file
+from .report import ImportReport
 
 PREVIEW_LIMIT = 200
 UPLOAD_DIR = "imports"
@@ -91,33 +92,54 @@ class ImportView(View):
         )
         return TemplateResponse(request, self.template_name, context)
 
+    # --- hooks for importers with more than a file (a format, a title…) ------------
+
+    form_class = UploadForm
+    # Form fields carried from the preview to the confirm step as hidden inputs.
+    carried_fields: tuple[str, ...] = ()
+
+    def run_import(
+        self, *, data: bytes, filename: str, options: dict, dry_run: bool
+    ) -> ImportReport:
+        """Validate (dry run) or apply one file; `options` holds the carried fields."""
+        return import_file(
+            self.importer_class(), data=data, filename=filename, dry_run=dry_run
+        )
+
+    def stored_suffix(self, *, upload, options: dict) -> str:
+        """Extension of the stored upload; the confirm step reads the file by it."""
+        return PurePath(upload.name).suffix.lower()
+
+    # --- the flow ----------------------------------------------------------------
+
     def get(self, request):
-        return self.render(request, form=UploadForm())
+        return self.render(request, form=self.form_class())
 
     def post(self, request):
         token = request.POST.get("token", "")
         if token:
             return self._confirm(request, token)
-        form = UploadForm(request.POST, request.FILES)
+        form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render(request, form=form)
         upload = form.cleaned_data["file"]
+        options = {name: form.cleaned_data.get(name) for name in self.carried_fields}
         data = upload.read()
-        report = import_file(
-            self.importer_class(), data=data, filename=upload.name, dry_run=True
+        report = self.run_import(
+            data=data, filename=upload.name, options=options, dry_run=True
         )
         token = ""
         if report.ok:
-            suffix = PurePath(upload.name).suffix.lower()
-            token = f"{uuid.uuid4().hex}{suffix}"
+            token = f"{uuid.uuid4().hex}{self.stored_suffix(upload=upload, options=options)}"
             default_storage.save(f"{UPLOAD_DIR}/{token}", ContentFile(data))
         return self.render(
             request,
-            form=UploadForm(),
+            form=self.form_class(initial=options),
             report=report,
             preview=report.preview[:PREVIEW_LIMIT],
             preview_truncated=len(report.preview) > PREVIEW_LIMIT,
             token=token,
+            carried=options,
             filename=upload.name,
         )
 
@@ -131,12 +153,20 @@ class ImportView(View):
             return redirect(request.path)
         with default_storage.open(path, "rb") as handle:
             data = handle.read()
-        report = import_file(
-            self.importer_class(), data=data, filename=token, dry_run=False
+        options = {name: request.POST.get(name, "") for name in self.carried_fields}
+        # Carried values come back from the browser: run_import validates them again,
+        # just as it re-validates every row of the file.
+        report = self.run_import(
+            data=data, filename=token, options=options, dry_run=False
         )
         default_storage.delete(path)
         if not report.ok:
-            return self.render(request, form=UploadForm(), report=report, preview=[])
+            return self.render(
+                request,
+                form=self.form_class(initial=options),
+                report=report,
+                preview=[],
+            )
         messages.success(
             request, _("导入完成：%(summary)s") % {"summary": report.summary()}
         )
