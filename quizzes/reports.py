@@ -15,25 +15,16 @@ Definitions (docs/quizzes.md):
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import (
-    Avg,
-    Count,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Left
 
 from units.models import Unit
 from units.permissions import can_manage_campaigns, scorecard_units_for
-from units.selectors import unit_parent_codes, units_with_subtree_headcount
+from units.selectors import units_with_subtree_headcount
 
 from .models import (
     Attempt,
@@ -189,47 +180,99 @@ def item_statistics(*, user, quiz: QuizPage) -> list[ItemStat]:
     return stats
 
 
+def _subtree_paths(path: str) -> list[str]:
+    """The paths of `path`'s unit and of each of its ancestors (materialised path)."""
+    return [path[:end] for end in range(Unit.steplen, len(path) + 1, Unit.steplen)]
+
+
+def _rolled_up_counts(*, attempts: QuerySet[Attempt]) -> dict[str, dict[str, float]]:
+    """Participants, passed people, Σ first-attempt score and number of first attempts
+    for every subtree that has attempts, keyed by the subtree root's path.
+
+    One grouped query counts each unit's own attempts; the counts are then added up the
+    tree along the paths over those unit rows. Distinct people per unit add up because
+    an attempt belongs to one unit; the only person counted in two units is one who
+    moved between attempts, so a second query lists those few people's units and their
+    extra counts are taken off every subtree holding two of them.
+    """
+    per_unit = (
+        attempts.filter(unit__isnull=False)
+        .values("unit__path")
+        .annotate(
+            participants=Count("user", distinct=True),
+            passed_people=Count("user", filter=Q(passed=True), distinct=True),
+            score_sum=Sum("score", filter=Q(is_first=True)),
+            scored=Count("score", filter=Q(is_first=True)),
+        )
+        .order_by()
+    )
+    totals: dict[str, dict[str, float]] = defaultdict(
+        lambda: dict.fromkeys(
+            ("participants", "passed_people", "score_sum", "scored"), 0
+        )
+    )
+    for row in per_unit:
+        for path in _subtree_paths(row["unit__path"]):
+            total = totals[path]
+            total["participants"] += row["participants"]
+            total["passed_people"] += row["passed_people"]
+            total["score_sum"] += row["score_sum"] or 0
+            total["scored"] += row["scored"]
+
+    movers = (
+        attempts.filter(unit__isnull=False)
+        .values("user")
+        .annotate(units=Count("unit", distinct=True))
+        .filter(units__gt=1)
+        .values("user")
+    )
+    seen: dict[int, tuple[Counter, Counter]] = defaultdict(
+        lambda: (Counter(), Counter())
+    )
+    for row in (
+        attempts.filter(unit__isnull=False, user__in=movers)
+        .values("user", "unit__path")
+        .annotate(passes=Count("pk", filter=Q(passed=True)))
+        .order_by()
+    ):
+        took, passed = seen[row["user"]]
+        subtrees = _subtree_paths(row["unit__path"])
+        took.update(subtrees)
+        if row["passes"]:
+            passed.update(subtrees)
+    for took, passed in seen.values():
+        for path, units in took.items():
+            totals[path]["participants"] -= units - 1
+        for path, units in passed.items():
+            totals[path]["passed_people"] -= units - 1
+    return totals
+
+
 def unit_rollup(*, user, quiz: QuizPage) -> list[Unit]:
     """Each visible unit with subtree headcount, participants, passed people, mean
-    first-attempt score and pass rate against the quiz's target — one query (+ parents)."""
-    attempts = Attempt.objects.filter(
-        quiz=quiz, state=AttemptState.SUBMITTED, unit__path__startswith=OuterRef("path")
-    ).order_by()
-
-    def per_subtree(queryset, aggregate, output):
-        return Subquery(
-            queryset.values(group=Value(1)).annotate(v=aggregate).values("v"),
-            output_field=output,
-        )
-
-    units = (
+    first-attempt score and pass rate against the quiz's target — three queries, however
+    many units (per-unit counts, people who moved, units with headcounts and parents)."""
+    totals = _rolled_up_counts(
+        attempts=Attempt.objects.filter(quiz=quiz, state=AttemptState.SUBMITTED)
+    )
+    parent = Unit.objects.filter(
+        path=Left(OuterRef("path"), (OuterRef("depth") - 1) * Unit.steplen)
+    ).values("code")[:1]
+    units = list(
         units_with_subtree_headcount(queryset=scorecard_units_for(user))
         .select_related("kind")
-        .annotate(
-            participants=Coalesce(
-                per_subtree(attempts, Count("user", distinct=True), IntegerField()), 0
-            ),
-            passed_people=Coalesce(
-                per_subtree(
-                    attempts.filter(passed=True),
-                    Count("user", distinct=True),
-                    IntegerField(),
-                ),
-                0,
-            ),
-            mean_score=per_subtree(
-                attempts.filter(is_first=True), Avg("score"), FloatField()
-            ),
-        )
+        .annotate(parent_code=Subquery(parent))
         .order_by("path")
-    )
-    units = list(units)
-    parents = unit_parent_codes(
-        queryset=Unit.objects.filter(pk__in=[u.pk for u in units])
     )
     target = quiz.target_pass_rate / 100
     for unit in units:
-        unit.parent_code = parents.get(unit.pk)
+        total = totals.get(unit.path)
+        unit.participants = int(total["participants"]) if total else 0
+        unit.passed_people = int(total["passed_people"]) if total else 0
+        # Σ score / Σ first attempts over the subtree, not a mean of unit means.
+        unit.mean_score = (
+            total["score_sum"] / total["scored"] if total and total["scored"] else None
+        )
         unit.pass_rate = (
             unit.passed_people / unit.participants if unit.participants else None
         )

@@ -185,3 +185,75 @@ def test_learner_and_editor_cannot_see_reports(client, taken):
     response = client.get("/admin/quizzes/reports/")
     # The admin turns PermissionDenied into a redirect to its dashboard.
     assert response.status_code == 302 and response.url == "/admin/"
+
+
+def _take(quiz, person, answers, at):
+    attempt = attempt_start(quiz=quiz, user=person, now=at)
+    attempt_submit(
+        attempt=attempt,
+        answers=dict(enumerate(answers, start=1)),
+        now=at + timedelta(seconds=30),
+    )
+
+
+def test_unit_rollup_counts_a_person_who_moved_once_per_subtree(taken, admin_user):
+    """Attempts stay with the unit the person had when starting. p9 fails in YK-GS-01,
+    moves to YK-GS-02 and passes; p10 passes in YK-GS-01, moves to YK-JG-01 and passes
+    again. Each unit counts them, but YK-GS and YK count each of them once."""
+    base = timezone.now() - timedelta(minutes=30)
+    gs1, gs2, jg1 = (
+        Unit.objects.get(code=c) for c in ("YK-GS-01", "YK-GS-02", "YK-JG-01")
+    )
+    p9, p10 = make_person("p9", unit=gs1), make_person("p10", unit=gs1)
+    _take(taken, p9, (["B"], ["B"], ["B"]), base)
+    _take(taken, p10, (["A"], ["A", "C"], ["A"]), base + timedelta(minutes=1))
+    p9.unit, p10.unit = gs2, jg1
+    p9.save(update_fields=["unit"])
+    p10.save(update_fields=["unit"])
+    _take(taken, p9, (["A"], ["A", "C"], ["A"]), base + timedelta(minutes=2))
+    _take(taken, p10, (["A"], ["A", "C"], ["B"]), base + timedelta(minutes=3))
+
+    units = {u.code: u for u in reports.unit_rollup(user=admin_user, quiz=taken)}
+    rows = {
+        code: (units[code].participants, units[code].passed_people)
+        for code in ("YK-GS-01", "YK-GS-02", "YK-GS", "YK-JG-01", "YK-JG", "YK")
+    }
+    assert rows == {
+        "YK-GS-01": (5, 4),  # p1–p3, p9 (failed here), p10
+        "YK-GS-02": (4, 3),  # p4–p6, p9 (passed here)
+        "YK-GS": (8, 7),  # p1–p6, p9, p10
+        "YK-JG-01": (3, 2),  # p7, p8, p10
+        "YK-JG": (3, 2),
+        "YK": (10, 8),
+    }
+    # First attempts only: p9's 0 and p10's 100 are both in YK-GS-01.
+    assert units["YK-GS-01"].mean_score == pytest.approx(
+        (100 + 66.7 + 66.7 + 0 + 100) / 5
+    )
+    assert units["YK-GS-02"].mean_score == pytest.approx((66.7 + 33.3 + 33.3) / 3)
+    assert units["YK"].mean_score == pytest.approx((466.7 + 100) / 10)
+    assert units["YK"].pass_rate == pytest.approx(8 / 10)
+    assert units["YK-JG-01"].mean_score == pytest.approx(50.0)
+
+
+def test_unit_rollup_query_count_does_not_grow_with_units(
+    taken, admin_user, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        reports.unit_rollup(user=admin_user, quiz=taken)
+    town = Unit.objects.get(code="YK-GS")
+    for i in range(3, 13):
+        town.refresh_from_db()
+        village = town.add_child(
+            instance=Unit(code=f"YK-GS-{i:02d}", name=f"村{i}", kind=town.kind)
+        )
+        _take(
+            taken,
+            make_person(f"v{i}", unit=village),
+            (["A"], ["A", "C"], ["A"]),
+            timezone.now() - timedelta(minutes=40 - i),
+        )
+    with django_assert_num_queries(3):
+        units = reports.unit_rollup(user=admin_user, quiz=taken)
+    assert len(units) == 16
+    assert {u.code: u.participants for u in units}["YK-GS"] == 16
