@@ -339,7 +339,8 @@ class Response(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # Derived from the answer rows by services.responses_score (in SQL) whenever answers
     # or the survey's correct answers change, so that a scorecard reads one row per
-    # respondent instead of every answer. Bit i stands for the i-th recognition item.
+    # respondent instead of every answer. Bit i stands for the i-th recognition item
+    # (selectors.mask_items: the survey's current order, or the order at closing).
     recognition_correct = models.PositiveSmallIntegerField(
         default=0, db_default=0, editable=False
     )

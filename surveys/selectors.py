@@ -97,7 +97,8 @@ SCALARS = [
 
 def recognition_items(*, campaign: Campaign) -> QuerySet[Question]:
     """Recognition questions that have a correct answer (only those can be scored), in
-    the order that gives each its bit in the responses' score masks."""
+    the order that gives each its bit when responses are scored (readers of stored
+    masks go through mask_items: a closed campaign's bits may follow an older order)."""
     return (
         Question.objects.filter(
             survey_id=campaign.survey_id, kind=QuestionKind.RECOGNITION
@@ -106,6 +107,32 @@ def recognition_items(*, campaign: Campaign) -> QuerySet[Question]:
         .distinct()
         .order_by("sort_order", "id")
     )
+
+
+@dataclass(frozen=True)
+class FrozenItem:
+    """A recognition item as a closed campaign's frozen scorecard lists it."""
+
+    code: str
+    text: str
+
+
+def mask_items(*, campaign: Campaign) -> list[Question | FrozenItem]:
+    """The recognition items in the order of the bits of the campaign's stored masks.
+
+    Open campaigns are rescored whenever a question is saved, so their bits follow the
+    survey's current items. A closed campaign is never rescored: its bits keep the item
+    order of the moment it closed, which its frozen scorecard lists (closing rescores
+    first, so that list is the bit order by construction). The survey may since have
+    gained recognition items or been reordered — the structure lock allows both — so
+    reading a closed campaign's masks by the current items would give one question's
+    figures to another. Storing a position per question would need a migration and
+    never-reused numbering; refusing additions would block legitimate survey growth.
+    """
+    frozen = campaign.frozen_scorecard
+    if campaign.state == CampaignState.CLOSED and frozen:
+        return [FrozenItem(code=i["code"], text=i["text"]) for i in frozen["items"]]
+    return list(recognition_items(campaign=campaign))
 
 
 def _score_aggregates(*, item_count: int, need: int) -> dict:
@@ -159,7 +186,7 @@ def unit_totals(*, campaign: Campaign, item_count: int) -> dict[int, Totals]:
     return {row["unit_id"]: _totals(row, item_count) for row in rows}
 
 
-def item_rows(*, items: list[Question], totals: Totals) -> list[dict]:
+def item_rows(*, items: list[Question | FrozenItem], totals: Totals) -> list[dict]:
     """Each recognition item's rate = respondents answering it exactly right / answering it."""
     rows = []
     for i, question in enumerate(items):
@@ -178,8 +205,8 @@ def item_rows(*, items: list[Question], totals: Totals) -> list[dict]:
 
 
 def item_rates(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
-    """Each recognition item's rate over `root`'s subtree (two queries)."""
-    items = list(recognition_items(campaign=campaign))
+    """Each recognition item's rate over `root`'s subtree (at most two queries)."""
+    items = mask_items(campaign=campaign)
     root = root or campaign.root_unit
     need = scoring.required_correct(campaign.recognition_threshold, len(items))
     row = (
@@ -291,7 +318,7 @@ def scorecard_compute(
     `scope_paths` limits rows to those subtrees (a unit manager's view); subtree rows still
     roll up the whole subtree under each visible unit.
     """
-    items = list(recognition_items(campaign=campaign))
+    items = mask_items(campaign=campaign)
     item_count = len(items)
     members = campaign_units(campaign=campaign)
     own = unit_totals(campaign=campaign, item_count=item_count)
