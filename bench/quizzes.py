@@ -7,7 +7,7 @@ Builds a throwaway database next to the configured one (`bench_<name>`), fills i
 generated attempts (fixed seed), then times the three admin reports (quiz summaries, item
 analysis, unit rollup) and one start + submit of a new attempt, with their query counts.
 Goal (PostgreSQL, the production database): each report ≤ 1 s; a submission ≤ 0.1 s in
-a fixed number of queries. SQLite is slower on the unit rollup (path-prefix subqueries).
+a fixed number of queries.
 """
 
 from __future__ import annotations
