@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from tabular.exporting import rows_to_csv, rows_to_xlsx
 
 from .models import Campaign
+from .scoring import MIN_RESPONDENTS_FOR_DETAIL
 from .selectors import (
     ITEM_FIELDS,
     KIND_FIELDS,
@@ -93,8 +94,16 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
 
 
 def campaign_export(
-    *, campaign: Campaign, file_format: str, by: str = "unit", scope_paths=None
+    *,
+    campaign: Campaign,
+    file_format: str,
+    by: str = "unit",
+    scope_paths=None,
+    with_questions: bool = True,
 ) -> bytes:
+    """The scorecard as json, csv or xlsx. `with_questions=False` (a unit manager's
+    download) leaves out the per-question sheet when the scope has fewer than
+    MIN_RESPONDENTS_FOR_DETAIL respondents, as the scorecard page and the API do."""
     report = scorecard_for(campaign=campaign, scope_paths=scope_paths)
     if file_format == "json":
         return report_json(report)
@@ -105,6 +114,9 @@ def campaign_export(
         from units.models import Unit
 
         root = Unit.objects.filter(path=scope_paths[0]).first()
+    scope_respondents = report["units"][0]["respondents"] if report["units"] else 0
+    if not with_questions and scope_respondents < MIN_RESPONDENTS_FOR_DETAIL:
+        return report_xlsx(report, questions=[])
     # Per-question counts are exported without free text (privacy: METRICS.md).
     questions = distributions(campaign=campaign, root=root, with_text=False)
     return report_xlsx(report, questions=questions)

@@ -7,15 +7,16 @@ twice; the confirm step re-validates, since the database may have changed meanwh
 
 from __future__ import annotations
 
+import time
 import uuid
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,7 +28,24 @@ from .importing import import_file
 from .report import ImportReport
 
 PREVIEW_LIMIT = 200
-UPLOAD_DIR = "imports"
+# Uploads wait here between preview and confirm. Not MEDIA_ROOT: rosters hold names,
+# phones and emails, and MEDIA_ROOT is served to the public.
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
+def _upload_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.IMPORT_UPLOAD_ROOT)
+
+
+def _sweep_stale_uploads(storage: FileSystemStorage) -> None:
+    """Remove uploads previewed but never confirmed (after a day)."""
+    root = Path(storage.location)
+    if not root.is_dir():
+        return
+    cutoff = time.time() - STALE_UPLOAD_SECONDS
+    for path in root.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 class UploadForm(forms.Form):
@@ -131,7 +149,9 @@ class ImportView(View):
         token = ""
         if report.ok:
             token = f"{uuid.uuid4().hex}{self.stored_suffix(upload=upload, options=options)}"
-            default_storage.save(f"{UPLOAD_DIR}/{token}", ContentFile(data))
+            storage = _upload_storage()
+            _sweep_stale_uploads(storage)
+            storage.save(token, ContentFile(data))
         return self.render(
             request,
             form=self.form_class(initial=options),
@@ -147,11 +167,12 @@ class ImportView(View):
         # The token names a file we wrote; refuse anything that could leave the folder.
         if not token.replace(".", "").isalnum() or token.count(".") != 1:
             raise PermissionDenied
-        path = f"{UPLOAD_DIR}/{token}"
-        if not default_storage.exists(path):
+        storage = _upload_storage()
+        path = token
+        if not storage.exists(path):
             messages.error(request, _("上传的文件已失效，请重新上传。"))
             return redirect(request.path)
-        with default_storage.open(path, "rb") as handle:
+        with storage.open(path, "rb") as handle:
             data = handle.read()
         options = {name: request.POST.get(name, "") for name in self.carried_fields}
         # Carried values come back from the browser: run_import validates them again,
@@ -159,7 +180,7 @@ class ImportView(View):
         report = self.run_import(
             data=data, filename=token, options=options, dry_run=False
         )
-        default_storage.delete(path)
+        storage.delete(path)
         if not report.ok:
             return self.render(
                 request,

@@ -11,6 +11,7 @@ from units.models import Role
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_UPLOAD_ROOT = tmp_path / "import-uploads"
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 

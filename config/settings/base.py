@@ -198,6 +198,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Spreadsheets larger than this are refused before parsing (imports of units, people,
 # questions, responses).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Where an uploaded spreadsheet waits between preview and confirm: private, never served.
+IMPORT_UPLOAD_ROOT = Path(
+    os.environ.get("IMPORT_UPLOAD_ROOT", BASE_DIR / "var" / "import-uploads")
+)
 
 # ---------------------------------------------------------------------------
 # Wagtail

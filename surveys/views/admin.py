@@ -388,7 +388,11 @@ def export(request, campaign_id: int):
     if file_format not in CONTENT_TYPES or by not in ("unit", "kind"):
         raise Http404
     data = campaign_export(
-        campaign=campaign, file_format=file_format, by=by, scope_paths=scope
+        campaign=campaign,
+        file_format=file_format,
+        by=by,
+        scope_paths=scope,
+        with_questions=permissions.can_manage_campaigns(request.user),
     )
     response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
     stamp = timezone.localtime().strftime("%Y%m%d")
@@ -459,7 +463,8 @@ def scorecard(request, campaign_id: int):
         children=children,
         ancestors=ancestors,
         kinds=report["kinds"] if code == report["units"][0]["unit_code"] else [],
-        items=item_rates(campaign=campaign, root=unit),
+        # Per-item counts of a small unit are per-question data too (METRICS.md, privacy).
+        items=item_rates(campaign=campaign, root=unit) if detail_visible else [],
         trend=points,
         questions=distributions(campaign=campaign, root=unit) if detail_visible else [],
         detail_visible=detail_visible,

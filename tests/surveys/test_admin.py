@@ -268,3 +268,36 @@ def test_admin_page_query_counts_do_not_grow_with_units(
     for url, limit in pages.items():
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
+
+
+def test_small_units_get_no_per_question_data_in_a_unit_managers_export(
+    client, village_manager, manager, scored
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    def sheets(user):
+        client.force_login(user)
+        data = client.get(
+            f"/admin/surveys/campaigns/{scored.pk}/export/?format=xlsx"
+        ).content
+        book = load_workbook(io.BytesIO(data))
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book}
+
+    # The village has 3 respondents: its manager gets the scorecard, not the answers.
+    village = sheets(village_manager)
+    assert [row[0] for row in village["units"][1:]] == ["YK-GS-02"]
+    assert len(village.get("questions", [()])) <= 1
+    # A campaign manager still gets every question's counts.
+    assert len(sheets(manager)["questions"]) > 1
+
+
+def test_small_units_hide_item_counts_from_unit_managers(
+    client, village_manager, scored
+):
+    client.force_login(village_manager)
+    html = client.get(
+        f"/admin/surveys/campaigns/{scored.pk}/scorecard/"
+    ).content.decode()
+    assert "认知题逐题正确率" not in html

@@ -226,3 +226,33 @@ def test_people_are_managed_in_one_place_not_in_wagtails_user_screens(admin_clie
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
     assert '"/admin/users/"' not in html and '"/admin/groups/"' in html
     assert reverse("units_person:index") in html
+
+
+def test_previewed_uploads_wait_outside_the_public_media_folder(admin_client, settings):
+    upload = SimpleUploadedFile(
+        "units.csv",
+        "code,name,kind,parent_code,headcount\nYK-GS-03,新村,村居,YK-GS,40\n".encode(),
+    )
+    preview = admin_client.post(reverse("units_admin:unit_import"), {"file": upload})
+    token = preview.context["token"]
+    assert (settings.IMPORT_UPLOAD_ROOT / token).is_file()
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not list(media.rglob(token))
+    admin_client.post(reverse("units_admin:unit_import"), {"token": token})
+    assert not (settings.IMPORT_UPLOAD_ROOT / token).exists()
+
+
+def test_uploads_never_confirmed_are_swept_after_a_day(admin_client, settings):
+    import os
+    import time
+
+    settings.IMPORT_UPLOAD_ROOT.mkdir(parents=True)
+    stale = settings.IMPORT_UPLOAD_ROOT / "0123abcd.csv"
+    stale.write_text("old roster")
+    day_old = time.time() - 25 * 3600
+    os.utime(stale, (day_old, day_old))
+    upload = SimpleUploadedFile(
+        "units.csv", "code,name,kind,parent_code,headcount\nX1,新,村居,,1\n".encode()
+    )
+    admin_client.post(reverse("units_admin:unit_import"), {"file": upload})
+    assert not stale.exists()
