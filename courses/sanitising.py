@@ -7,16 +7,19 @@ compressed file can expand to gigabytes in memory: a decompression bomb).
 
 from __future__ import annotations
 
+import io
 import re
+import uuid
 import warnings
 from dataclasses import dataclass
 
 import nh3
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 STORY_TAGS = {"p", "br", "b", "i", "ul", "ol", "li", "blockquote"}
 MAX_IMAGES = 6
@@ -84,3 +87,23 @@ def check_story_image(upload: UploadedFile) -> CheckedImage:
             code="bad_type",
         )
     return CheckedImage(file=upload, format=image_format, width=width, height=height)
+
+
+def story_image_file(checked: CheckedImage) -> ContentFile:
+    """The image re-encoded without its metadata, under a random name.
+
+    Phone photos carry EXIF (often GPS: where the family lives) and the file name a
+    camera gave them; neither should reach a public page or a guessable /media/ path.
+    Orientation from EXIF is applied to the pixels before the metadata is dropped.
+    """
+    checked.file.seek(0)
+    with Image.open(checked.file) as image:
+        upright = ImageOps.exif_transpose(image)
+        if checked.format == "JPEG" and upright.mode not in ("RGB", "L"):
+            upright = upright.convert("RGB")
+        buffer = io.BytesIO()
+        options = {"quality": 90} if checked.format in ("JPEG", "WEBP") else {}
+        upright.save(buffer, format=checked.format, **options)
+    checked.file.seek(0)
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[checked.format]
+    return ContentFile(buffer.getvalue(), name=f"story-{uuid.uuid4().hex}.{extension}")

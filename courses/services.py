@@ -22,7 +22,7 @@ from .models import (
     StoryPage,
     StorySubmission,
 )
-from .sanitising import CheckedImage, sanitise_story_html
+from .sanitising import CheckedImage, sanitise_story_html, story_image_file
 
 # A media report may advance the play position by at most this much faster than the
 # server's wall clock (players allow 2× speed), plus a little network slack.
@@ -146,7 +146,7 @@ def story_submit(
             body = [{"type": "rich_text", "value": sanitise_story_html(text)}]
             for number, checked in enumerate(images, start=1):
                 image = image_model(
-                    title=f"{title}（{number}）", file=checked.file,
+                    title=f"{title}（{number}）", file=story_image_file(checked),
                     collection=collection, uploaded_by_user=user,
                 )
                 image.save()

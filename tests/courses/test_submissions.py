@@ -169,3 +169,24 @@ def test_at_most_six_images(client, learning, villager):
 def test_submitting_requires_login(client, learning):
     response = client.get(reverse("courses:story_submit"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_submitted_photos_lose_their_metadata_and_camera_file_name(learning, villager):
+    exif = Image.Exif()
+    # Camera make and model stand in for any EXIF field (GPS is stored the same way).
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0110] = "Model X"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(buffer, format="JPEG", exif=exif)
+    photo = SimpleUploadedFile("IMG_20260101_home.jpg", buffer.getvalue())
+    with Image.open(io.BytesIO(buffer.getvalue())) as original:
+        assert original.getexif()  # the upload really carries EXIF
+    services.story_submit(
+        user=villager, index=learning["story_index"], title="家里的合影",
+        text="一家人。", images=[check_story_image(photo)], token=uuid.uuid4(),
+    )
+    stored = get_image_model().objects.get(title="家里的合影（1）")
+    assert "IMG_20260101" not in stored.file.name
+    with stored.file.open("rb") as handle, Image.open(handle) as image:
+        assert not image.getexif()
+        assert image.size == (40, 30)
