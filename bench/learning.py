@@ -13,35 +13,30 @@ site search, with their query counts. Goals (SQLite and PostgreSQL): participati
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
 from datetime import timedelta
+
+from bench._setup import configure_database
 
 UNITS_PER_TOWN = 11
 TOWNS = 9
 LEARNERS = 5_000
 COURSES = 20
 LESSONS_PER_COURSE = 5
-WORDS = ["胡公", "家训", "聂耳", "红包", "八项规定", "家风", "清廉", "为民", "礼品", "公车"]
-
-
-def _configure() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    database = settings.DATABASES["default"]
-    name = str(database["NAME"])
-    if database["ENGINE"].endswith("sqlite3"):
-        if name in ("", ":memory:") or "memory" in name:
-            raise SystemExit("Set DATABASE_URL to a SQLite file.")
-        bench_name = os.path.join(os.path.dirname(name), "bench_" + os.path.basename(name))
-    else:
-        bench_name = f"bench_{name}"
-    database.setdefault("TEST", {})["NAME"] = bench_name
+WORDS = [
+    "胡公",
+    "家训",
+    "聂耳",
+    "红包",
+    "八项规定",
+    "家风",
+    "清廉",
+    "为民",
+    "礼品",
+    "公车",
+]
 
 
 def _tree():
@@ -52,12 +47,21 @@ def _tree():
     units = []
     for t in range(TOWNS):
         root.refresh_from_db()
-        town = root.add_child(instance=Unit(code=f"B-{t}", name=f"镇{t}", kind=kind("其他")))
+        town = root.add_child(
+            instance=Unit(code=f"B-{t}", name=f"镇{t}", kind=kind("其他"))
+        )
         for u in range(UNITS_PER_TOWN):
             town.refresh_from_db()
-            units.append(town.add_child(instance=Unit(
-                code=f"B-{t}-{u:02d}", name=f"村{t}{u:02d}", kind=kind("村居"), headcount=60,
-            )))
+            units.append(
+                town.add_child(
+                    instance=Unit(
+                        code=f"B-{t}-{u:02d}",
+                        name=f"村{t}{u:02d}",
+                        kind=kind("村居"),
+                        headcount=60,
+                    )
+                )
+            )
     return root, units
 
 
@@ -67,22 +71,39 @@ def _pages(rng):
     from courses.models import CourseIndexPage, CoursePage, LessonPage
     from home.models import HomePage
 
-    home = Page.get_first_root_node().add_child(instance=HomePage(title="基准", slug="bench"))
+    home = Page.get_first_root_node().add_child(
+        instance=HomePage(title="基准", slug="bench")
+    )
     Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home},
     )
     index = home.add_child(instance=CourseIndexPage(title="微课堂", slug="learn"))
     lessons = []
     for c in range(COURSES):
-        course = index.add_child(instance=CoursePage(
-            title=f"课程{c}{rng.choice(WORDS)}", slug=f"c{c}", summary="基准课程"
-        ))
+        course = index.add_child(
+            instance=CoursePage(
+                title=f"课程{c}{rng.choice(WORDS)}", slug=f"c{c}", summary="基准课程"
+            )
+        )
         for n in range(LESSONS_PER_COURSE):
             words = "，".join(rng.sample(WORDS, 3))
-            lessons.append(course.add_child(instance=LessonPage(
-                title=f"微课{c}-{n}", slug=f"l{n}", summary=words, estimated_minutes=3,
-                body=[{"type": "rich_text", "value": f"<p>本课讲{words}。</p>" * 20}],
-            )))
+            lessons.append(
+                course.add_child(
+                    instance=LessonPage(
+                        title=f"微课{c}-{n}",
+                        slug=f"l{n}",
+                        summary=words,
+                        estimated_minutes=3,
+                        body=[
+                            {
+                                "type": "rich_text",
+                                "value": f"<p>本课讲{words}。</p>" * 20,
+                            }
+                        ],
+                    )
+                )
+            )
     return lessons
 
 
@@ -99,14 +120,23 @@ def _fill(units, lessons, rng):
     )
     now = timezone.now()
     records = []
-    for user_id in User.objects.filter(username__startswith="b").values_list("pk", flat=True):
+    for user_id in User.objects.filter(username__startswith="b").values_list(
+        "pk", flat=True
+    ):
         for lesson in rng.sample(lessons, 6):
-            opened = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600))
+            opened = now - timedelta(
+                days=rng.randint(0, 60), minutes=rng.randint(0, 600)
+            )
             done = opened + timedelta(minutes=3) if rng.random() < 0.7 else None
-            records.append(LessonProgress(
-                user_id=user_id, lesson_id=lesson.pk, started_at=opened, last_seen_at=opened,
-                completed_at=done,
-            ))
+            records.append(
+                LessonProgress(
+                    user_id=user_id,
+                    lesson_id=lesson.pk,
+                    started_at=opened,
+                    last_seen_at=opened,
+                    completed_at=done,
+                )
+            )
     LessonProgress.objects.bulk_create(records, batch_size=2000)
     return now
 
@@ -130,7 +160,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
-    _configure()
+    configure_database()
 
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -166,18 +196,29 @@ def main() -> None:
         client.force_login(learner)
         lesson_url = lessons[7].url
         for label, fn in (
-            ("learning_participation (city)",
-             lambda: selectors.learning_participation(root=root, start=start, end=end)),
-            ("learning_participation_by_unit (all units)",
-             lambda: list(selectors.learning_participation_by_unit(
-                 units=Unit.objects.all(), start=start, end=end))),
+            (
+                "learning_participation (city)",
+                lambda: selectors.learning_participation(
+                    root=root, start=start, end=end
+                ),
+            ),
+            (
+                "learning_participation_by_unit (all units)",
+                lambda: list(
+                    selectors.learning_participation_by_unit(
+                        units=Unit.objects.all(), start=start, end=end
+                    )
+                ),
+            ),
             ("my_learning", lambda: selectors.my_learning(user=learner)),
             ("lesson page GET", lambda: client.get(lesson_url)),
             ("search 胡公", lambda: search_pages(query="胡公")),
             ("search 八项规定", lambda: search_pages(query="八项规定")),
         ):
             median, worst, queries = _time(fn, args.runs)
-            print(f"{label}: median {median:.3f} s, worst {worst:.3f} s, {queries} queries")
+            print(
+                f"{label}: median {median:.3f} s, worst {worst:.3f} s, {queries} queries"
+            )
         print(f"search 胡公 finds {len(search_pages(query='胡公'))} pages")
     finally:
         if not args.keep:

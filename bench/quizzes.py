@@ -13,34 +13,16 @@ a fixed number of queries.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
 from datetime import timedelta
 
+from bench._setup import configure_database
+
 UNITS = 100
 LEARNERS = 5_000
 QUESTIONS = 20
-
-
-def _configure() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    database = settings.DATABASES["default"]
-    name = str(database["NAME"])
-    if database["ENGINE"].endswith("sqlite3"):
-        if name in ("", ":memory:") or "memory" in name:
-            raise SystemExit("Set DATABASE_URL to a SQLite file.")
-        bench_name = os.path.join(
-            os.path.dirname(name), "bench_" + os.path.basename(name)
-        )
-    else:
-        bench_name = f"bench_{name}"
-    database.setdefault("TEST", {})["NAME"] = bench_name
 
 
 def _tree():
@@ -186,7 +168,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
-    _configure()
+    configure_database()
 
     from django.db import connection, transaction
 

@@ -12,37 +12,17 @@ count that does not depend on the number of units.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
 import uuid
 from datetime import timedelta
 
+from bench._setup import configure_database
+
 UNITS = 200
 RESPONDENTS = 50_000
 ANSWERS_PER_RESPONDENT = 20  # 8 single recognition + 2 × 2 multiple + 8 satisfaction
-
-
-def _configure() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    database = settings.DATABASES["default"]
-    name = str(database["NAME"])
-    if database["ENGINE"].endswith("sqlite3"):
-        if name in ("", ":memory:") or "memory" in name:
-            raise SystemExit(
-                "Set DATABASE_URL to a SQLite file (an in-memory database is not a fair test)."
-            )
-        bench_name = os.path.join(
-            os.path.dirname(name), "bench_" + os.path.basename(name)
-        )
-    else:
-        bench_name = f"bench_{name}"
-    database.setdefault("TEST", {})["NAME"] = bench_name
 
 
 def _build_tree():
@@ -212,7 +192,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
-    _configure()
+    configure_database()
 
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
