@@ -1,6 +1,5 @@
+from tabular.commands import ImportCommand
 from units.imports import UnitImporter
-
-from ._import_base import ImportCommand
 
 
 class Command(ImportCommand):
