@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tabular.importing import import_file
-from tabular.reading import Row, Table
+from tabular.importing import import_file, import_table
+from tabular.reading import Row, Table, TableError, decode_text
 from tabular.report import ImportReport
 
 from .models import Difficulty, Option, Question, QuestionKind, QuestionStatus
@@ -512,15 +511,6 @@ def guess_format(filename: str) -> str | None:
     return {"xlsx": "xlsx", "csv": "csv", "gift": "gift", "txt": "aiken"}.get(suffix)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8", data, 0, 1, "not UTF-8 or GBK")
-
-
 def questions_import(
     *, data: bytes, filename: str, file_format: str | None = None, dry_run: bool
 ) -> ImportReport:
@@ -543,22 +533,12 @@ def questions_import(
         )
         return report
     try:
-        text = _decode(data)
-    except UnicodeDecodeError:
+        text = decode_text(data)
+    except TableError:
         report.add(0, "", _("无法识别文件编码：请另存为 UTF-8 或 GBK。"))
         return report
     parse = parse_gift if file_format == "gift" else parse_aiken
     table = parse(text, report)
     if not table.rows and report.ok:
         report.add(0, "", _("文件中没有题目。"))
-    plan = importer.validate(table, report)
-    if not report.ok or dry_run:
-        return report
-    try:
-        with transaction.atomic():
-            importer.apply(plan, report)
-    except (ValidationError, DatabaseError) as exc:
-        report.add(0, "", _("导入失败，未写入任何数据：%(error)s") % {"error": exc})
-        return report
-    report.applied = True
-    return report
+    return import_table(importer, table=table, report=report, dry_run=dry_run)

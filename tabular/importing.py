@@ -41,6 +41,15 @@ def import_file(
     if not table.rows:
         report.add(0, "", _("文件中没有数据行。"))
         return report
+    return import_table(importer, table=table, report=report, dry_run=dry_run)
+
+
+def import_table(
+    importer: Importer, *, table: Table, report: ImportReport, dry_run: bool
+) -> ImportReport:
+    """Validate every row of a table already read (a spreadsheet, or a GIFT/Aiken file
+    turned into rows) and, only when all are good and this is no dry run, apply it in
+    one transaction."""
     plan = importer.validate(table, report)
     if not report.ok or dry_run:
         return report

@@ -47,7 +47,8 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """Text of an uploaded file: UTF-8 (with or without BOM) or GBK."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -59,7 +60,7 @@ def _decode(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
-    text = _decode(data)
+    text = decode_text(data)
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
 
 
