@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import timedelta
 
-from bench._setup import configure_database
+from bench._setup import configure_database, throwaway_database, time_call, village_tree
 
 UNITS_PER_TOWN = 11
 TOWNS = 9
@@ -37,32 +36,6 @@ WORDS = [
     "礼品",
     "公车",
 ]
-
-
-def _tree():
-    from tests.factories import kind
-    from units.models import Unit
-
-    root = Unit.add_root(instance=Unit(code="B", name="基准市", kind=kind("其他")))
-    units = []
-    for t in range(TOWNS):
-        root.refresh_from_db()
-        town = root.add_child(
-            instance=Unit(code=f"B-{t}", name=f"镇{t}", kind=kind("其他"))
-        )
-        for u in range(UNITS_PER_TOWN):
-            town.refresh_from_db()
-            units.append(
-                town.add_child(
-                    instance=Unit(
-                        code=f"B-{t}-{u:02d}",
-                        name=f"村{t}{u:02d}",
-                        kind=kind("村居"),
-                        headcount=60,
-                    )
-                )
-            )
-    return root, units
 
 
 def _pages(rng):
@@ -141,20 +114,6 @@ def _fill(units, lessons, rng):
     return now
 
 
-def _time(fn, runs):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    fn()
-    timings = []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            t0 = time.perf_counter()
-            fn()
-            timings.append(time.perf_counter() - t0)
-    return statistics.median(timings), max(timings), len(queries)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -171,14 +130,11 @@ def main() -> None:
     from home.selectors import search_pages
     from units.models import Unit, User
 
-    creation = connection.creation
-    original_name = connection.settings_dict["NAME"]
     started = time.perf_counter()
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database(keep=args.keep):
         rng = random.Random(3)
         with transaction.atomic():
-            root, units = _tree()
+            root, units = village_tree(towns=TOWNS, units_per_town=UNITS_PER_TOWN)
             lessons = _pages(rng)
             now = _fill(units, lessons, rng)
         call_command("update_index", verbosity=0)
@@ -215,14 +171,11 @@ def main() -> None:
             ("search 胡公", lambda: search_pages(query="胡公")),
             ("search 八项规定", lambda: search_pages(query="八项规定")),
         ):
-            median, worst, queries = _time(fn, args.runs)
+            median, worst, queries = time_call(fn, args.runs)
             print(
                 f"{label}: median {median:.3f} s, worst {worst:.3f} s, {queries} queries"
             )
         print(f"search 胡公 finds {len(search_pages(query='胡公'))} pages")
-    finally:
-        if not args.keep:
-            creation.destroy_test_db(original_name, verbosity=0)
 
 
 if __name__ == "__main__":

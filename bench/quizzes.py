@@ -14,41 +14,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import timedelta
 
-from bench._setup import configure_database
+from bench._setup import configure_database, throwaway_database, time_call, village_tree
 
 UNITS = 100
 LEARNERS = 5_000
 QUESTIONS = 20
-
-
-def _tree():
-    from tests.factories import kind
-    from units.models import Unit
-
-    root = Unit.add_root(instance=Unit(code="B", name="基准市", kind=kind("其他")))
-    units = []
-    for t in range(9):
-        root.refresh_from_db()
-        town = root.add_child(
-            instance=Unit(code=f"B-{t}", name=f"镇{t}", kind=kind("其他"))
-        )
-        for u in range(UNITS // 9):
-            town.refresh_from_db()
-            units.append(
-                town.add_child(
-                    instance=Unit(
-                        code=f"B-{t}-{u:02d}",
-                        name=f"村{t}{u:02d}",
-                        kind=kind("村居"),
-                        headcount=60,
-                    )
-                )
-            )
-    return root, units
 
 
 def _quiz():
@@ -149,20 +122,6 @@ def _fill(quiz, questions, units, rng):
     )
 
 
-def _time(fn, runs):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    fn()
-    timings = []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            t0 = time.perf_counter()
-            fn()
-            timings.append(time.perf_counter() - t0)
-    return statistics.median(timings), max(timings), len(queries)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -178,14 +137,11 @@ def main() -> None:
     from units.models import Role
     from units.services import person_create
 
-    creation = connection.creation
-    original_name = connection.settings_dict["NAME"]
     started = time.perf_counter()
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database(keep=args.keep):
         rng = random.Random(4)
         with transaction.atomic():
-            root, units = _tree()
+            root, units = village_tree(towns=9, units_per_town=UNITS // 9)
             quiz, questions = _quiz()
             _fill(quiz, questions, units, rng)
             admin = person_create(
@@ -204,7 +160,7 @@ def main() -> None:
             ("item_statistics", lambda: reports.item_statistics(user=admin, quiz=quiz)),
             ("unit_rollup", lambda: reports.unit_rollup(user=admin, quiz=quiz)),
         ):
-            median, worst, queries = _time(fn, args.runs)
+            median, worst, queries = time_call(fn, args.runs)
             print(
                 f"{label}: median {median:.3f} s, worst {worst:.3f} s, {queries} queries"
             )
@@ -216,14 +172,11 @@ def main() -> None:
             attempt = attempt_start(quiz=quiz, user=next(learners))
             attempt_submit(attempt=attempt, answers={i: ["A"] for i in range(1, 21)})
 
-        median, worst, queries = _time(take, min(args.runs * 4, 50))
+        median, worst, queries = time_call(take, min(args.runs * 4, 50))
         print(
             f"start + submit (20 questions): median {median:.3f} s, worst {worst:.3f} s, "
             f"{queries} queries"
         )
-    finally:
-        if not args.keep:
-            creation.destroy_test_db(original_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from bench._setup import configure_database
+from bench._setup import configure_database, throwaway_database
 
 UNITS = 200
 RESPONDENTS = 50_000
@@ -201,11 +201,8 @@ def main() -> None:
     from surveys.selectors import scorecard_compute
     from surveys.services import campaign_create, campaign_open
 
-    creation = connection.creation
-    original_name = connection.settings_dict["NAME"]
     started = time.perf_counter()
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database(keep=args.keep):
         rng = random.Random(5)
         with transaction.atomic():
             root, units = _build_tree()
@@ -244,9 +241,6 @@ def main() -> None:
             f"root participants {root_row['participants']}, recognition {root_row['recognition_rate']:.4f}, "
             f"satisfaction {root_row['satisfaction_rate']:.4f}"
         )
-    finally:
-        if not args.keep:
-            creation.destroy_test_db(original_name, verbosity=0)
 
 
 if __name__ == "__main__":
