@@ -20,6 +20,7 @@ from units.models import Unit
 from .models import ApiToken, Campaign
 from .scoring import MIN_RESPONDENTS_FOR_DETAIL
 from .selectors import (
+    campaign_summary,
     campaigns_visible_to,
     distributions,
     scope_paths_for,
@@ -153,33 +154,18 @@ def _campaign_for(request, campaign_id: int) -> tuple[Campaign, list[str] | None
     return campaign, scope
 
 
-def _fields(campaign: Campaign) -> dict:
-    return {
-        "id": campaign.pk,
-        "title": campaign.title,
-        "description": campaign.description,
-        "survey_id": campaign.survey_id,
-        "root_unit_code": campaign.root_unit.code,
-        "mode": campaign.mode,
-        "state": campaign.state,
-        "starts_on": campaign.starts_on,
-        "ends_on": campaign.ends_on,
-        "participation_target": float(campaign.participation_target),
-        "recognition_target": float(campaign.recognition_target),
-        "satisfaction_target": float(campaign.satisfaction_target),
-        "recognition_threshold": float(campaign.recognition_threshold),
-    }
-
-
 @api.get("/campaigns", response=list[CampaignOut], tags=["campaigns"])
 def list_campaigns(request):
-    return [_fields(c) for c in campaigns_visible_to(user=request.auth)[:500]]
+    return [
+        campaign_summary(campaign=c)
+        for c in campaigns_visible_to(user=request.auth)[:500]
+    ]
 
 
 @api.get("/campaigns/{campaign_id}", response=CampaignOut, tags=["campaigns"])
 def get_campaign(request, campaign_id: int):
     campaign, _scope = _campaign_for(request, campaign_id)
-    return _fields(campaign)
+    return campaign_summary(campaign=campaign)
 
 
 @api.get(

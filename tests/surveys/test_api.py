@@ -137,3 +137,23 @@ def test_api_scorecard_query_count(
             ).status_code
             == 200
         )
+
+
+def test_campaign_fields_in_the_api(client, admin_user, scored):
+    client.force_login(admin_user)
+    body = client.get(f"/api/v1/campaigns/{scored.pk}").json()
+    assert body == {
+        "id": scored.pk,
+        "title": scored.title,
+        "description": scored.description,
+        "survey_id": scored.survey_id,
+        "root_unit_code": scored.root_unit.code,
+        "mode": scored.mode,
+        "state": scored.state,
+        "starts_on": scored.starts_on.isoformat() if scored.starts_on else None,
+        "ends_on": scored.ends_on.isoformat() if scored.ends_on else None,
+        "participation_target": float(scored.participation_target),
+        "recognition_target": float(scored.recognition_target),
+        "satisfaction_target": float(scored.satisfaction_target),
+        "recognition_threshold": float(scored.recognition_threshold),
+    }
