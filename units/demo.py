@@ -86,6 +86,7 @@ def _tree() -> list[tuple[str, str, str, str | None, int]]:
 
 PEOPLE = [
     # username, name, unit, role, managed unit
+    ("admin", "演示·系统管理员", "YK-JG-01", Role.ADMINISTRATOR, None),
     ("yk_manager", "演示·永康单元管理员", "YK-JG-01", Role.UNIT_MANAGER, "YK"),
     ("gs_manager", "演示·古山镇管理员", "YK-GS-01", Role.UNIT_MANAGER, "YK-GS"),
     ("km_manager", "演示·昆明单元管理员", "KM-WH-JG", Role.UNIT_MANAGER, "KM"),
@@ -127,8 +128,7 @@ def load(*, stdout) -> None:
         if generated:
             stdout.write(
                 "演示账号已创建。密码只显示这一次 / demo password, shown once: "
-                f"{password}\n账号 / accounts: admin, "
-                + ", ".join(p[0] for p in PEOPLE)
+                f"{password}\n账号 / accounts: " + ", ".join(p[0] for p in PEOPLE)
             )
         else:
             stdout.write("演示账号密码已设为 DEMO_ADMIN_PASSWORD。")
@@ -139,19 +139,6 @@ def load(*, stdout) -> None:
 
 
 def _ensure_people(password: str) -> None:
-    admin = User.objects.filter(username="admin").first()
-    if admin is None:
-        admin = person_create(
-            username="admin",
-            unit=Unit.objects.get(code="YK-JG-01"),
-            role=Role.ADMINISTRATOR,
-            full_name="演示·系统管理员",
-            password=password,
-        )
-    else:
-        admin.set_password(password)
-        admin.save(update_fields=["password"])
-        person_set_role(person=admin, role=Role.ADMINISTRATOR)
     for username, name, unit_code, role, managed in PEOPLE:
         unit = Unit.objects.get(code=unit_code)
         managed_unit = Unit.objects.get(code=managed) if managed else None

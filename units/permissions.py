@@ -167,6 +167,14 @@ def needs_admin_access(role: str) -> bool:
 # --- Wagtail admin policies -----------------------------------------------------------
 
 
+def _administrators() -> QuerySet[User]:
+    # Only administrators may change units or people, so only they hold any permission
+    # that Wagtail asks "who has?" about (e.g. for notifications).
+    return User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(role=Role.ADMINISTRATOR)
+    )
+
+
 class UnitPermissionPolicy(BasePermissionPolicy):
     """Lets the Wagtail admin ask this module about units."""
 
@@ -190,9 +198,7 @@ class UnitPermissionPolicy(BasePermissionPolicy):
         return Unit.objects.all() if can_change_units(user) else Unit.objects.none()
 
     def users_with_any_permission(self, actions):
-        return User.objects.filter(is_active=True).filter(
-            Q(is_superuser=True) | Q(role=Role.ADMINISTRATOR)
-        )
+        return _administrators()
 
 
 class PersonPermissionPolicy(BasePermissionPolicy):
@@ -214,6 +220,4 @@ class PersonPermissionPolicy(BasePermissionPolicy):
         return User.objects.all() if is_administrator(user) else User.objects.none()
 
     def users_with_any_permission(self, actions):
-        return User.objects.filter(is_active=True).filter(
-            Q(is_superuser=True) | Q(role=Role.ADMINISTRATOR)
-        )
+        return _administrators()
