@@ -6,6 +6,7 @@ phone would get English pages unasked; the product serves Chinese programmes.
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class ChineseFirstLocaleMiddleware:
@@ -20,7 +21,5 @@ class ChineseFirstLocaleMiddleware:
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch = response.get("Vary", "")
-        if "Cookie" not in patch:
-            response["Vary"] = f"{patch}, Cookie".strip(", ")
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -62,3 +62,9 @@ def test_server_error_page_renders_without_the_database(rf):
     assert response.status_code == 500
     html = response.content.decode()
     assert "服务器出错了" in html and "Something went wrong" in html
+
+
+def test_pages_vary_by_the_language_cookie(client, home_page):
+    response = client.get("/")
+    assert "Cookie" in response["Vary"]
+    assert response["Content-Language"] == "zh-hans"
