@@ -7,15 +7,13 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tabular.admin_views import ImportView
-from tabular.exporting import rows_to_csv, rows_to_xlsx
+from tabular.exporting import download_response, rows_to_csv, rows_to_xlsx
 from units.permissions import can_edit_content
 
 from . import reports
@@ -24,15 +22,7 @@ from .models import Question, QuizPage
 from .models.questions import OPTION_KEYS
 from .policies import can_view_quiz_reports
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMAT_SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "gift": ".gift", "aiken": ".txt"}
-
-
-def _download(data: bytes, stem: str, suffix: str, content_type: str = XLSX):
-    response = HttpResponse(data, content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.{suffix}"'
-    return response
 
 
 class QuestionUploadForm(forms.Form):
@@ -136,14 +126,15 @@ def question_template(request):
     headers = [h for h, _key, _example in TEMPLATE_COLUMNS]
     example = [e for _h, _key, e in TEMPLATE_COLUMNS]
     if request.GET.get("format") == "csv":
-        return _download(
+        return download_response(
             rows_to_csv(headers, [example]),
-            "questions-template",
-            "csv",
-            "text/csv; charset=utf-8",
+            stem="questions-template",
+            file_format="csv",
         )
-    return _download(
-        rows_to_xlsx([(_("题目"), headers, [example])]), "questions-template", "xlsx"
+    return download_response(
+        rows_to_xlsx([(_("题目"), headers, [example])]),
+        stem="questions-template",
+        file_format="xlsx",
     )
 
 
@@ -177,7 +168,9 @@ def question_export(request):
                 *feedbacks,
             ]
         )
-    return _download(rows_to_xlsx([(_("题目"), headers, rows)]), "questions", "xlsx")
+    return download_response(
+        rows_to_xlsx([(_("题目"), headers, rows)]), stem="questions", file_format="xlsx"
+    )
 
 
 def _require_reports(request):
@@ -301,4 +294,4 @@ def report_export(request, quiz_id: int):
             ),
         ]
     )
-    return _download(data, f"quiz-report-{quiz.slug}", "xlsx")
+    return download_response(data, stem=f"quiz-report-{quiz.slug}", file_format="xlsx")

@@ -22,12 +22,6 @@ from .selectors import (
     scorecard_for,
 )
 
-CONTENT_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
 
 def report_json(report: dict) -> bytes:
     return json.dumps(

@@ -45,3 +45,21 @@ def rows_to_xlsx(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download_response(data: bytes, *, stem: str, file_format: str, dated: bool = True):
+    """An attachment named `stem-YYYYMMDD.format` (or `stem.format` when not dated)."""
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    name = f"{stem}-{timezone.localtime():%Y%m%d}" if dated else stem
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response

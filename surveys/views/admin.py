@@ -21,12 +21,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tabular.admin_views import ImportView, UploadForm
-from tabular.exporting import rows_to_csv, rows_to_xlsx
+from tabular.exporting import (
+    CONTENT_TYPES,
+    download_response,
+    rows_to_csv,
+    rows_to_xlsx,
+)
 from units import permissions
 from units.models import Unit
 
 from .. import charts
-from ..exports import CONTENT_TYPES, campaign_export
+from ..exports import campaign_export
 from ..imports import ResponseImporter, SurveyImporter
 from ..models import (
     ApiToken,
@@ -371,11 +376,9 @@ def survey_export(request, survey_id: int):
         data = rows_to_xlsx([("questions", STRUCTURE_COLUMNS, rows)])
     else:
         raise Http404
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = (
-        f'attachment; filename="survey-{survey.pk}.{file_format}"'
+    return download_response(
+        data, stem=f"survey-{survey.pk}", file_format=file_format, dated=False
     )
-    return response
 
 
 def export(request, campaign_id: int):
@@ -394,12 +397,9 @@ def export(request, campaign_id: int):
         scope_paths=scope,
         with_questions=permissions.can_manage_campaigns(request.user),
     )
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="scorecard-{campaign.pk}-{by}-{stamp}.{file_format}"'
+    return download_response(
+        data, stem=f"scorecard-{campaign.pk}-{by}", file_format=file_format
     )
-    return response
 
 
 def _scope_or_deny(request, campaign: Campaign) -> list[str] | None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tabular.admin_views import ImportView
-from tabular.exporting import rows_to_csv
+from tabular.exporting import download_response, rows_to_csv
 
 from .. import permissions
 from ..imports import PersonImporter, UnitImporter
@@ -26,10 +24,7 @@ from ..resources import (
 from ..selectors import people_not_activated
 from ..services import activation_codes_issue
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+EXPORT_FORMATS = ("xlsx", "csv")
 
 
 class UnitImportView(ImportView):
@@ -88,18 +83,9 @@ class PersonImportView(ImportView):
         return permissions.can_import_people(user)
 
 
-def _download(data: bytes, stem: str, file_format: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{stem}-{stamp}.{file_format}"'
-    )
-    return response
-
-
 def _format(request) -> str:
     file_format = request.GET.get("format", "xlsx")
-    if file_format not in CONTENT_TYPES:
+    if file_format not in EXPORT_FORMATS:
         raise PermissionDenied
     return file_format
 
@@ -108,8 +94,10 @@ def unit_export(request):
     if not permissions.can_change_units(request.user):
         raise PermissionDenied
     file_format = _format(request)
-    return _download(
-        export_units(Unit.objects.all(), file_format), "units", file_format
+    return download_response(
+        export_units(Unit.objects.all(), file_format),
+        stem="units",
+        file_format=file_format,
     )
 
 
@@ -118,7 +106,9 @@ def person_export(request):
         raise PermissionDenied
     file_format = _format(request)
     people = permissions.people_visible_to(request.user).filter(is_superuser=False)
-    return _download(export_people(people, file_format), "people", file_format)
+    return download_response(
+        export_people(people, file_format), stem="people", file_format=file_format
+    )
 
 
 class ActivationCodesForm(forms.Form):
@@ -148,7 +138,9 @@ def activation_codes(request):
         issued = activation_codes_issue(people=people.select_related("unit"))
         if issued:
             data = rows_to_csv(ACTIVATION_SHEET_HEADERS, activation_sheet_rows(issued))
-            return _download(data, f"activation-codes-{root.code}", "csv")
+            return download_response(
+                data, stem=f"activation-codes-{root.code}", file_format="csv"
+            )
         form.add_error(None, _("该范围内没有需要激活的人员。"))
     return TemplateResponse(
         request,
