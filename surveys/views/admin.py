@@ -27,6 +27,7 @@ from tabular.exporting import (
     rows_to_csv,
     rows_to_xlsx,
 )
+from tabular.importing import import_file
 from units import permissions
 from units.models import Unit
 
@@ -318,24 +319,17 @@ class SurveyImportView(ImportView):
         ("correct", gettext_lazy("正确答案")),
     ]
 
+    form_class = SurveyUploadForm
+    carried_fields = ("title",)
     survey_title = ""
 
     def has_permission(self, user):
         return permissions.can_manage_campaigns(user)
 
-    def get(self, request):
-        return self.render(request, form=SurveyUploadForm())
-
-    def render(self, request, **context):
-        # The shared view shows its plain upload form again after a preview or a refused
-        # confirmation: show ours, with the title typed.
-        if type(context.get("form")) is UploadForm:
-            context["form"] = SurveyUploadForm(initial={"title": self.survey_title})
-        return super().render(request, **context)
-
     def post(self, request):
-        # The confirmation posts only the upload's token: the title typed with the
-        # upload waits in the session under that token.
+        # The title typed with an upload waits in the session under the upload's token,
+        # so the confirmation creates the survey its uploader named — not a title posted
+        # back from the page, and not from another session.
         titles = request.session.get(IMPORT_TITLES, {})
         token = request.POST.get("token", "")
         if token:
@@ -345,23 +339,22 @@ class SurveyImportView(ImportView):
                 messages.error(request, _("上传的文件已失效，请重新上传。"))
                 return redirect(request.path)
             return super().post(request)
-        form = SurveyUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render(request, form=form)
-        self.survey_title = form.cleaned_data["title"]
         reply = super().post(request)
         token = reply.context_data.get("token")
         if token:
-            titles[token] = self.survey_title
+            title = reply.context_data["carried"]["title"]
+            titles[token] = title
             request.session[IMPORT_TITLES] = titles
             messages.info(
-                request,
-                _("确认后将创建问卷“%(title)s”。") % {"title": self.survey_title},
+                request, _("确认后将创建问卷“%(title)s”。") % {"title": title}
             )
         return reply
 
-    def importer_class(self):
-        return SurveyImporter(title=self.survey_title)
+    def run_import(self, *, data, filename, options, dry_run):
+        title = self.survey_title or options.get("title", "")
+        return import_file(
+            SurveyImporter(title=title), data=data, filename=filename, dry_run=dry_run
+        )
 
 
 def survey_export(request, survey_id: int):
