@@ -43,3 +43,19 @@ def admin_user(db, city):
     return make_person(
         "root", unit=Unit.objects.get(code="YK-JG-01"), role=Role.ADMINISTRATOR
     )
+
+
+@pytest.fixture
+def site_home(db):
+    """A home page as the default site's root, for tests that build page trees."""
+    from wagtail.models import Page, Site
+
+    from home.models import HomePage
+
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="清廉学堂", slug="qlxt-home"))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+    )
+    return home

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.images import ImageFile
 from PIL import Image
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from courses.models import (
     CourseIndexPage,
@@ -18,7 +18,6 @@ from courses.models import (
     StoryIndexPage,
     StoryPage,
 )
-from home.models import HomePage
 from tests.factories import kind, make_person
 from units.models import Unit
 
@@ -49,17 +48,6 @@ def make_lesson(course: CoursePage, slug: str, *, minutes: int = 2, body=None,
     if tags:
         lesson.tags.set(list(tags))
     return publish(lesson)
-
-
-@pytest.fixture
-def site_home(db):
-    root = Page.get_first_root_node()
-    home = root.add_child(instance=HomePage(title="清廉学堂", slug="qlxt-home"))
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home},
-    )
-    return home
 
 
 @pytest.fixture

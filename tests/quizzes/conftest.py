@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from wagtail.models import Page, Site
 
-from home.models import HomePage
 from quizzes.models import (
     Option,
     Question,
@@ -52,15 +50,8 @@ def make_question(
 
 
 @pytest.fixture
-def practice(db):
-    root = Page.get_first_root_node()
-    home = root.add_child(instance=HomePage(title="清廉学堂", slug="qlxt-home"))
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home},
-    )
-    index = home.add_child(instance=QuizIndexPage(title="练一练", slug="practice"))
-    return index
+def practice(site_home):
+    return site_home.add_child(instance=QuizIndexPage(title="练一练", slug="practice"))
 
 
 def make_quiz(index: QuizIndexPage, questions: list[Question], **fields) -> QuizPage:
