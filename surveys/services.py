@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -236,6 +236,25 @@ def campaign_close(*, campaign: Campaign) -> Campaign:
     campaign.frozen_scorecard["campaign"]["closed_at"] = campaign.closed_at.isoformat()
     campaign.save(update_fields=["frozen_scorecard", "state", "closed_at"])
     return campaign
+
+
+def campaign_lock(*, campaign_id: int, exclusive: bool = False) -> Campaign:
+    """Re-read the campaign under a row lock held to the end of the caller's transaction.
+
+    Submissions and paper imports take a shared lock (PostgreSQL `FOR SHARE`): they do
+    not wait for each other, but closing (`exclusive`, `FOR UPDATE`) waits for those in
+    flight and they wait for it, so nothing lands after the scorecard froze. Django has
+    no `FOR SHARE`, hence the raw statement. SQLite has one writer at a time anyway.
+    """
+    if exclusive:
+        return Campaign.objects.select_for_update().get(pk=campaign_id)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Campaign._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608 - table name from the model
+                [campaign_id],
+            )
+    return Campaign.objects.get(pk=campaign_id)
 
 
 def campaign_accepts_answers(*, campaign: Campaign) -> bool:

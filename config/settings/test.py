@@ -21,9 +21,11 @@ if REDIS_URL:
     # Each pytest-xdist worker gets its own Redis database: cache.clear() is FLUSHDB,
     # and both workers create campaigns with the same ids, so a shared database would
     # let one worker wipe or hear the other's keys and groups mid-test.
+    # TEST_REDIS_DB_BASE lets two test runs share one Redis server side by side.
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    _base = int(os.environ.get("TEST_REDIS_DB_BASE", "1"))
     _url = urlsplit(REDIS_URL)
-    _redis_url = urlunsplit(_url._replace(path=f"/{int(_worker or 0) + 1}"))
+    _redis_url = urlunsplit(_url._replace(path=f"/{int(_worker or 0) + _base}"))
     CACHES["default"]["LOCATION"] = _redis_url
     CACHES["default"]["KEY_PREFIX"] = "qlxt-test"
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_redis_url]
