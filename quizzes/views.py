@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import selectors, services
@@ -138,7 +139,7 @@ def attempt_certificate(request, *, quiz, attempt_id):
         serial=attempt.pk.hex[:12].upper(),
     )
     response = HttpResponse(png, content_type="image/png")
-    response["Content-Disposition"] = (
-        f'inline; filename="certificate-{attempt.pk.hex[:12]}.png"'
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"certificate-{attempt.pk.hex[:12]}.png"
     )
     return response

@@ -55,11 +55,19 @@ CONTENT_TYPES = {
 
 
 def download_response(data: bytes, *, stem: str, file_format: str, dated: bool = True):
-    """An attachment named `stem-YYYYMMDD.format` (or `stem.format` when not dated)."""
+    """An attachment named `stem-YYYYMMDD.format` (or `stem.format` when not dated).
+
+    The header comes from Django's RFC 6266 helper: a Chinese name (a unit, survey or
+    quiz title) is sent as `filename*=utf-8''…`, which browsers decode; written into
+    `filename="…"` directly it would be mangled or rejected as non-latin-1.
+    """
     from django.http import HttpResponse
     from django.utils import timezone
+    from django.utils.http import content_disposition_header
 
     response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
     name = f"{stem}-{timezone.localtime():%Y%m%d}" if dated else stem
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{name}.{file_format}"
+    )
     return response
