@@ -7,6 +7,7 @@ twice; the confirm step re-validates, since the database may have changed meanwh
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from pathlib import Path, PurePath
@@ -26,6 +27,8 @@ from django.views import View
 
 from .importing import import_file
 from .report import ImportReport
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_LIMIT = 200
 # Uploads wait here between preview and confirm. Not MEDIA_ROOT: rosters hold names,
@@ -181,6 +184,14 @@ class ImportView(View):
             data=data, filename=token, options=options, dry_run=False
         )
         storage.delete(path)
+        logger.info(
+            "import confirmed: view=%s user=%s applied=%s errors=%d summary=%s",
+            type(self).__name__,
+            request.user.pk,
+            report.applied,
+            len(report.errors),
+            report.summary(),
+        )
         if not report.ok:
             return self.render(
                 request,

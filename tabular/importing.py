@@ -6,6 +6,7 @@ row is applied, inside one transaction, so a failure half-way leaves nothing beh
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from .reading import Table, TableError, read_table
 from .report import ImportReport
+
+logger = logging.getLogger(__name__)
 
 
 class Importer(Protocol):
@@ -50,8 +53,16 @@ def import_table(
     """Validate every row of a table already read (a spreadsheet, or a GIFT/Aiken file
     turned into rows) and, only when all are good and this is no dry run, apply it in
     one transaction."""
+    name = type(importer).__name__
     plan = importer.validate(table, report)
     if not report.ok or dry_run:
+        logger.info(
+            "import checked: importer=%s rows=%d errors=%d dry_run=%s",
+            name,
+            len(table.rows),
+            len(report.errors),
+            dry_run,
+        )
         return report
     try:
         with transaction.atomic():
@@ -59,9 +70,30 @@ def import_table(
             if not report.ok:
                 # An error found while writing (e.g. a concurrent change): undo everything.
                 transaction.set_rollback(True)
+                logger.warning(
+                    "import rolled back: importer=%s rows=%d errors=%d",
+                    name,
+                    len(table.rows),
+                    len(report.errors),
+                )
                 return report
-    except (ValidationError, DatabaseError) as exc:
-        report.add(0, "", _("导入失败，未写入任何数据：%(error)s") % {"error": exc})
+    except ValidationError as exc:
+        report.add(
+            0,
+            "",
+            _("导入失败，未写入任何数据：%(error)s")
+            % {"error": "；".join(exc.messages)},
+        )
+        logger.warning("import refused: importer=%s reason=%s", name, exc.messages)
+        return report
+    except DatabaseError:
+        # The database's own text names tables and constraints: it goes to the log,
+        # the person gets a plain sentence.
+        logger.exception("import failed: importer=%s rows=%d", name, len(table.rows))
+        report.add(
+            0, "", _("导入失败，未写入任何数据：数据库出错，请稍后重试或联系管理员。")
+        )
         return report
     report.applied = True
+    logger.info("import applied: importer=%s rows=%d", name, len(table.rows))
     return report
