@@ -1,6 +1,6 @@
 """Learning benchmark: 99 units, 5,000 learners, 20 courses of 5 lessons, ~30,000 records.
 
-    DATABASE_URL=sqlite:////work/main/var/courses.sqlite3 .venv/bin/python -m bench.learning
+    DATABASE_URL=sqlite:///var/courses.sqlite3 .venv/bin/python -m bench.learning
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qlxt_courses .venv/bin/python -m bench.learning
 
 Builds a throwaway database next to the configured one (`bench_<name>`), fills it with

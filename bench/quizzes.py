@@ -1,6 +1,6 @@
 """Quiz benchmark: 100 units, 5,000 learners, one 20-question quiz taken by everyone.
 
-    DATABASE_URL=sqlite:////work/main/var/quizzes.sqlite3 .venv/bin/python -m bench.quizzes
+    DATABASE_URL=sqlite:///var/quizzes.sqlite3 .venv/bin/python -m bench.quizzes
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qlxt_quizzes .venv/bin/python -m bench.quizzes
 
 Builds a throwaway database next to the configured one (`bench_<name>`), fills it with

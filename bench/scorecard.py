@@ -1,6 +1,6 @@
 """Scorecard benchmark: 200 units, 50,000 respondents, 1,000,000 answers.
 
-    DATABASE_URL=sqlite:////work/main/var/bench.sqlite3 .venv/bin/python -m bench.scorecard
+    DATABASE_URL=sqlite:///var/bench.sqlite3 .venv/bin/python -m bench.scorecard
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qlxt_surveys .venv/bin/python -m bench.scorecard
 
 Builds a throwaway database next to the configured one (`bench_<name>`), fills it with
