@@ -1,8 +1,8 @@
-"""The demo question bank: scenario questions written from ../shared/CONTENT.md.
+"""The demo question bank: scenario questions (rules in docs/demo-content.md).
 
 Each entry: code, kind, tags, difficulty, stem, options [(text, correct, feedback)],
-explanation, rule name, article. Articles are cited only where CONTENT.md marks the
-2023 条例's number as verified; otherwise the rule is cited by name.
+explanation, rule name, article. Articles are cited only where the 2023 条例's number
+was checked; otherwise the rule is cited by name.
 """
 
 S, M, TF = "single", "multiple", "true_false"

@@ -1,8 +1,8 @@
 """Demo survey and campaigns for `manage.py load_demo` (idempotent).
 
 The 永康 campaign's responses are SIMULATED (fixed seed) so that the scorecard has
-something to show; its title and description say so. Question facts follow CONTENT.md
-([verified] items only).
+something to show; its title and description say so. Question facts follow the rules
+in docs/demo-content.md (confirmed facts only).
 """
 
 from __future__ import annotations

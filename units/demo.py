@@ -1,7 +1,7 @@
 """Demo units and people for `manage.py load_demo` (idempotent).
 
-永康市 follows the 2019 示范点 seed figures (CONTENT.md): 3 机关, 8 学校, 3 医院, 9 企业
-(8 private, 1 state) and 48 村居. Names other than 永康中学 and 胡库村 are demo labels, and
+永康市 follows its 2019 示范点 figures (docs/demo-content.md): 3 机关, 8 学校, 3 医院,
+9 企业 (8 private, 1 state) and 48 村居. Names other than 永康中学 and 胡库村 are demo labels, and
 headcounts are generated (fixed seed) — this is demo data, not a roster.
 """
 
