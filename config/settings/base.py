@@ -137,7 +137,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi"},
+            "CONFIG": {
+                # channels-redis waits for messages with a blocking BZPOPMIN of up to
+                # 5 s, and redis-py 8 gives up reading a socket after 5 s by default, so
+                # every idle WebSocket died. The read timeout must outlast the block;
+                # a finite one still surfaces a Redis server that stopped answering.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": f"{CACHE_KEY_PREFIX}:asgi",
+            },
         }
     }
     CACHES = {

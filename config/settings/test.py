@@ -28,5 +28,5 @@ if REDIS_URL:
     _redis_url = urlunsplit(_url._replace(path=f"/{int(_worker or 0) + _base}"))
     CACHES["default"]["LOCATION"] = _redis_url
     CACHES["default"]["KEY_PREFIX"] = "qlxt-test"
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_redis_url]
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = _redis_url
 WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import uuid
 
 import pytest
@@ -104,4 +106,32 @@ async def _scoped(campaign):
     assert connected
     first = await communicator.receive_json_from(timeout=5)
     assert [r["unit_code"] for r in first["units"]] == ["YK-GS", "YK-GS-01", "YK-GS-02"]
+    await communicator.disconnect()
+
+
+redis_only = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs the Redis channel layer (REDIS_URL)"
+)
+
+
+@redis_only
+def test_a_socket_idle_for_ten_seconds_still_receives_the_next_push(campaign):
+    async_to_sync(_idle_then_push)(campaign)
+
+
+async def _idle_then_push(campaign):
+    manager = await database_sync_to_async(make_person)(
+        "cm",
+        unit=await database_sync_to_async(Unit.objects.get)(code="YK-JG-01"),
+        role=Role.CAMPAIGN_MANAGER,
+    )
+    communicator = _communicator(campaign, manager)
+    connected, _code = await communicator.connect()
+    assert connected
+    await communicator.receive_json_from(timeout=5)
+    # Longer than redis-py's default 5 s socket timeout and channels-redis' 5 s BZPOPMIN.
+    await asyncio.sleep(10)
+    await database_sync_to_async(_submit)(campaign, "YK-GS-01")
+    update = await communicator.receive_json_from(timeout=5)
+    assert {r["unit_code"]: r["participants"] for r in update["units"]}["YK"] == 1
     await communicator.disconnect()
