@@ -8,6 +8,20 @@ from tests.factories import make_person, make_unit
 from units.models import Role
 
 
+def pytest_collection_modifyitems(items):
+    # The default unit kinds (and Wagtail's root page) come from data migrations, and a
+    # transactional test ends with a flush that empties every table: restore the migrated
+    # rows before each such test, as a fresh install has them.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction"):
+            item.add_marker(
+                pytest.mark.django_db(
+                    *marker.args, **{**marker.kwargs, "serialized_rollback": True}
+                )
+            )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -19,10 +19,71 @@ from tabular.reading import Table
 from tabular.report import ImportReport
 
 from .models import Role, Unit, UnitKind, User, code_validator
+from .selectors import unit_kinds
 from .services import person_create, person_set_role, unit_create, unit_update
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "headcount")
 PEOPLE_COLUMNS = ("username", "name", "unit_code", "role", "email", "phone")
+
+# The downloadable templates use the Chinese headers; each is one of the importers' aliases.
+UNIT_TEMPLATE_HEADERS = ("编码", "名称", "类型", "上级编码", "人数")
+PEOPLE_TEMPLATE_HEADERS = ("用户名", "姓名", "单元编码", "角色", "邮箱", "手机号")
+# Typed into a number-formatted cell, 007 would become 7 and a phone number 1.38E+10.
+UNIT_TEXT_COLUMNS = ("编码", "上级编码")
+PEOPLE_TEXT_COLUMNS = ("用户名", "单元编码", "手机号")
+
+
+def importable_role_labels() -> list[str]:
+    # Administrators are granted one by one in the admin, never by a file.
+    return [str(label) for value, label in Role.choices if value != Role.ADMINISTRATOR]
+
+
+def unit_template_columns() -> list[tuple[str, str]]:
+    """(header, explanation) per column of the units file, for the import page and the
+    template's notes sheet; the kinds are the ones this database has right now."""
+    kinds = "、".join(k.name for k in unit_kinds())
+    return list(
+        zip(
+            UNIT_TEMPLATE_HEADERS,
+            (
+                _(
+                    "必填，唯一；字母、数字、下划线、点或连字符。编码已存在时更新该单元。"
+                ),
+                _("必填。"),
+                _(
+                    "必填，可选：%(kinds)s。需要其他类型时，先在“清廉单元 → 单元类型”中添加。"
+                )
+                % {"kinds": kinds},
+                _("上级单元的编码，留空为顶级单元；上级可以写在文件中后面的行。"),
+                _("本单元自己的人数（不含下级单元），不小于 0 的整数；留空为 0。"),
+            ),
+            strict=True,
+        )
+    )
+
+
+def people_template_columns() -> list[tuple[str, str]]:
+    """(header, explanation) per column of the people file."""
+    return list(
+        zip(
+            PEOPLE_TEMPLATE_HEADERS,
+            (
+                _(
+                    "必填，唯一；字母、数字和 @ . - _。用户名已存在时更新该人员，密码不变。"
+                ),
+                _("必填。"),
+                _("必填，所属单元的编码；单元须已导入。"),
+                _(
+                    "可选：%(roles)s；留空为学员。系统管理员只能在后台逐个授予，不能导入。"
+                )
+                % {"roles": "、".join(importable_role_labels())},
+                _("可选。"),
+                _("可选，5–20 位数字，可含 + - 和空格。"),
+            ),
+            strict=True,
+        )
+    )
+
 
 ROLE_ALIASES = {label: value for value, label in Role.choices} | {
     v: v for v in Role.values
@@ -113,12 +174,7 @@ class UnitImporter:
                 ok = False
             kind = kinds.get(kind_name)
             if kind is None:
-                report.add(
-                    row.number,
-                    "kind",
-                    _("未知的单元类型“%(kind)s”，可选：%(choices)s。")
-                    % {"kind": kind_name, "choices": "、".join(kinds)},
-                )
+                report.add(row.number, "kind", self._kind_error(kind_name, kinds))
                 ok = False
             try:
                 headcount = _parse_headcount(row.get("headcount"))
@@ -185,6 +241,19 @@ class UnitImporter:
             )
         report.errors.sort(key=lambda e: e.row)
         return sorted(good, key=lambda r: (r.depth, r.number))
+
+    @staticmethod
+    def _kind_error(kind_name: str, kinds: dict[str, UnitKind]) -> str:
+        if not kinds:
+            # Only a database built without migrations (or emptied by hand) gets here.
+            return _("尚未设置任何单元类型：请先在“清廉单元 → 单元类型”中添加。")
+        choices = "、".join(kinds)
+        if not kind_name:
+            return _("类型不能为空，可选：%(choices)s。") % {"choices": choices}
+        return _("未知的单元类型“%(kind)s”，可选：%(choices)s。") % {
+            "kind": kind_name,
+            "choices": choices,
+        }
 
     @staticmethod
     def _unknown_parent(code: str) -> str:
@@ -316,11 +385,7 @@ class PersonImporter:
                     _("未知角色“%(role)s”，可选：%(choices)s。")
                     % {
                         "role": role_text,
-                        "choices": "、".join(
-                            str(label)
-                            for value, label in Role.choices
-                            if value != Role.ADMINISTRATOR
-                        ),
+                        "choices": "、".join(importable_role_labels()),
                     },
                 )
                 ok = False

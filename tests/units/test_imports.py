@@ -1,26 +1,22 @@
 """Importing units and people: every error kind is reported with its row, and a file with
-any bad row writes nothing."""
+any bad row writes nothing. The database has only its migrations: the kinds used here are
+the defaults a fresh install has."""
 
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from tabular.importing import import_file
 from units.imports import PersonImporter, UnitImporter
-from units.models import Unit, User
+from units.models import Unit, UnitKind, User
 from units.selectors import unit_subtree_headcount
-from units.services import unit_kinds_seed
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "code,name,kind,parent_code,headcount\n"
-
-
-@pytest.fixture(autouse=True)
-def kinds(db):
-    unit_kinds_seed()
 
 
 def run_units(text, *, dry_run=False, encoding="utf-8", filename="units.csv"):
@@ -94,6 +90,38 @@ def test_bad_kind_lists_the_valid_kinds():
         "第 2 行（kind）：未知的单元类型“银行”，可选：机关、企业、学校、医院、村居、家庭、中介、其他。"
     ]
     assert Unit.objects.count() == 0
+
+
+def test_a_blank_kind_lists_the_valid_kinds():
+    report = run_units(HEADER + "A,甲,,,0\n")
+    assert messages(report) == [
+        "第 2 行（kind）：类型不能为空，可选：机关、企业、学校、医院、村居、家庭、中介、其他。"
+    ]
+
+
+def test_a_kind_added_by_the_city_is_accepted_and_listed():
+    UnitKind.objects.create(name="金融", sort_order=65)
+    report = run_units(HEADER + "A,甲,金融,,0\nB,乙,银行,,0\n")
+    assert messages(report) == [
+        "第 3 行（kind）：未知的单元类型“银行”，可选：机关、企业、学校、医院、村居、家庭、中介、金融、其他。"
+    ]
+
+
+def test_without_any_kind_the_error_says_where_to_add_them():
+    UnitKind.objects.all().delete()
+    report = run_units(HEADER + "A,甲,机关,,0\n")
+    assert messages(report) == [
+        "第 2 行（kind）：尚未设置任何单元类型：请先在“清廉单元 → 单元类型”中添加。"
+    ]
+
+
+def test_the_unknown_kind_message_is_translated_to_english():
+    with translation.override("en"):
+        report = run_units(HEADER + "A,甲,银行,,0\n")
+    assert messages(report) == [
+        '第 2 行（kind）：Unknown unit type "银行". Options: '
+        "机关、企业、学校、医院、村居、家庭、中介、其他."
+    ]
 
 
 def test_every_bad_row_is_reported_not_just_the_first():
