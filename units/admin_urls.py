@@ -8,8 +8,10 @@ app_name = "units_admin"
 
 urlpatterns = [
     path("import/", views.UnitImportView.as_view(), name="unit_import"),
+    path("import/template/", views.unit_template, name="unit_template"),
     path("export/", views.unit_export, name="unit_export"),
     path("people/import/", views.PersonImportView.as_view(), name="person_import"),
+    path("people/import/template/", views.person_template, name="person_template"),
     path("people/export/", views.person_export, name="person_export"),
     path("people/activation-codes/", views.activation_codes, name="activation_codes"),
 ]

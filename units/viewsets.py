@@ -41,14 +41,21 @@ def _unit_choices(request=None):
     return permissions.units_visible_to(request.user).order_by("path")
 
 
-def _transfer_buttons(import_name: str, export_name: str) -> list[Button]:
-    """The "import from Excel" and "export xlsx/csv" entries of a listing's menu."""
-    export_url = reverse(f"units_admin:{export_name}")
+def _transfer_buttons(prefix: str) -> list[Button]:
+    """The "import from Excel", "download the template" and "export xlsx/csv" entries of
+    a listing's menu: the views `<prefix>_import`, `<prefix>_template`, `<prefix>_export`."""
+    import_name, template_name = f"{prefix}_import", f"{prefix}_template"
+    export_url = reverse(f"units_admin:{prefix}_export")
     return [
         Button(
             _("从 Excel 导入"),
             url=reverse(f"units_admin:{import_name}"),
             icon_name="upload",
+        ),
+        Button(
+            _("下载导入模板"),
+            url=reverse(f"units_admin:{template_name}"),
+            icon_name="download",
         ),
         Button(_("导出 xlsx"), url=f"{export_url}?format=xlsx", icon_name="download"),
         Button(_("导出 csv"), url=f"{export_url}?format=csv", icon_name="download"),
@@ -98,7 +105,7 @@ class UnitIndexView(generic.IndexView):
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         if permissions.can_change_units(self.request.user):
-            buttons += _transfer_buttons("unit_import", "unit_export")
+            buttons += _transfer_buttons("unit")
         return buttons
 
 
@@ -186,7 +193,7 @@ class PersonIndexView(generic.IndexView):
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         if permissions.can_import_people(self.request.user):
-            buttons += _transfer_buttons("person_import", "person_export")
+            buttons += _transfer_buttons("person")
             buttons.append(
                 Button(
                     _("签发激活码"),

@@ -1,4 +1,5 @@
-"""Admin pages for units and people beyond the listings: import, export, activation codes."""
+"""Admin pages for units and people beyond the listings: import and its templates, export,
+activation codes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ from django.utils.translation import gettext_lazy
 
 from tabular.admin_views import ImportView
 from tabular.exporting import download_response, rows_to_csv
+from tabular.import_templates import import_template_xlsx
 
 from .. import permissions
-from ..imports import PersonImporter, UnitImporter
+from ..imports import (
+    PEOPLE_TEMPLATE_HEADERS,
+    PEOPLE_TEXT_COLUMNS,
+    UNIT_TEMPLATE_HEADERS,
+    UNIT_TEXT_COLUMNS,
+    PersonImporter,
+    UnitImporter,
+    people_template_columns,
+    unit_template_columns,
+)
 from ..models import Unit
 from ..resources import (
     ACTIVATION_SHEET_HEADERS,
@@ -32,18 +43,12 @@ class UnitImportView(ImportView):
     title = gettext_lazy("导入清廉单元")
     success_url_name = "units_unit:index"
     list_label = gettext_lazy("单元树")
-    columns = [
-        ("code", gettext_lazy("单元编码（必填，唯一；已存在则更新）")),
-        ("name", gettext_lazy("单元名称（必填）")),
-        (
-            "kind",
-            gettext_lazy(
-                "单元类型（必填）：机关、企业、学校、医院、村居、家庭、中介、其他等"
-            ),
-        ),
-        ("parent_code", gettext_lazy("上级单元编码（留空为顶级；可以是文件中其他行）")),
-        ("headcount", gettext_lazy("本单元人数（不含下级单元），整数")),
-    ]
+    example_url_name = "units_admin:unit_template"
+
+    @property
+    def columns(self):
+        return unit_template_columns()
+
     preview_columns = [
         ("code", gettext_lazy("编码")),
         ("name", gettext_lazy("名称")),
@@ -61,17 +66,12 @@ class PersonImportView(ImportView):
     title = gettext_lazy("导入人员")
     success_url_name = "units_person:index"
     list_label = gettext_lazy("人员")
-    columns = [
-        ("username", gettext_lazy("用户名（必填，唯一；已存在则更新）")),
-        ("name", gettext_lazy("姓名（必填）")),
-        ("unit_code", gettext_lazy("所属单元编码（必填，须已存在）")),
-        (
-            "role",
-            gettext_lazy("角色：学员、单元管理员、测评管理员、内容编辑（留空为学员）"),
-        ),
-        ("email", gettext_lazy("邮箱（可选）")),
-        ("phone", gettext_lazy("手机号（可选）")),
-    ]
+    example_url_name = "units_admin:person_template"
+
+    @property
+    def columns(self):
+        return people_template_columns()
+
     preview_columns = [
         ("username", gettext_lazy("用户名")),
         ("name", gettext_lazy("姓名")),
@@ -81,6 +81,38 @@ class PersonImportView(ImportView):
 
     def has_permission(self, user):
         return permissions.can_import_people(user)
+
+
+def unit_template(request):
+    """The blank units template: the header row, and a sheet explaining each column."""
+    if not permissions.can_change_units(request.user):
+        raise PermissionDenied
+    data = import_template_xlsx(
+        sheet_title=_("清廉单元"),
+        headers=UNIT_TEMPLATE_HEADERS,
+        notes_title=_("填写说明"),
+        notes=unit_template_columns(),
+        text_columns=UNIT_TEXT_COLUMNS,
+    )
+    return download_response(
+        data, stem=_("清廉单元导入模板"), file_format="xlsx", dated=False
+    )
+
+
+def person_template(request):
+    """The blank people template, laid out like the units one."""
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    data = import_template_xlsx(
+        sheet_title=_("人员"),
+        headers=PEOPLE_TEMPLATE_HEADERS,
+        notes_title=_("填写说明"),
+        notes=people_template_columns(),
+        text_columns=PEOPLE_TEXT_COLUMNS,
+    )
+    return download_response(
+        data, stem=_("人员导入模板"), file_format="xlsx", dated=False
+    )
 
 
 def _format(request) -> str:
