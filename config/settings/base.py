@@ -214,7 +214,10 @@ IMPORT_UPLOAD_ROOT = Path(
 # Wagtail
 # ---------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "清廉学堂"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8000")
+# The public address people reach: unit links, QR codes and posters are built from it,
+# never from the request, so a file made on the server matches what the page shows.
+SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -29,4 +29,4 @@ if REDIS_URL:
     CACHES["default"]["LOCATION"] = _redis_url
     CACHES["default"]["KEY_PREFIX"] = "qlxt-test"
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = _redis_url
-WAGTAILADMIN_BASE_URL = "http://testserver"
+SITE_BASE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"

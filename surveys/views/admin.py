@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +35,7 @@ from units.models import Unit
 from .. import charts
 from ..exports import campaign_export
 from ..imports import ResponseImporter, SurveyImporter
+from ..links import campaign_links, campaign_links_file, unit_link_url
 from ..models import (
     ApiToken,
     Campaign,
@@ -45,7 +47,6 @@ from ..models import (
 from ..scoring import MIN_RESPONDENTS_FOR_DETAIL
 from ..selectors import (
     STRUCTURE_COLUMNS,
-    campaign_units,
     campaigns_visible_to,
     distributions,
     item_rates,
@@ -115,25 +116,39 @@ def close_campaign(request, campaign_id: int):
     return redirect("surveys_admin:dashboard", campaign_id=campaign.pk)
 
 
-def _unit_url(request, member: CampaignUnit) -> str:
-    return request.build_absolute_uri(reverse("surveys:unit_link", args=[member.token]))
-
-
-def _qr_svg(url: str, scale: int = 4) -> SafeString:
-    svg = segno.make(url, error="m").svg_inline(scale=scale, title=url)
+def _qr_svg(url: str) -> SafeString:
+    """Sized by CSS, not by the SVG: a viewBox and no width/height let the code scale to
+    its frame whole. With fixed pixel sizes a frame smaller than the drawing cut off the
+    right and bottom edge, a finder pattern included, and printed codes did not scan.
+    The border is the standard quiet zone of 4 modules, on white so it survives a
+    coloured background."""
+    svg = segno.make(url, error="m").svg_inline(
+        border=4, omitsize=True, light="#fff", title=url
+    )
     return mark_safe(svg)  # noqa: S308 - segno writes the SVG and escapes the title
+
+
+def _include_empty(request) -> bool:
+    return request.GET.get("all") == "1"
 
 
 def distribution(request, campaign_id: int):
     campaign = _managed_campaign(request, campaign_id)
-    members = campaign_units(campaign=campaign)
+    include_empty = _include_empty(request)
+    links = campaign_links(campaign=campaign, include_empty=include_empty)
+    file_format = request.GET.get("format")
+    if file_format in ("csv", "xlsx"):
+        return download_response(
+            campaign_links_file(links=links, file_format=file_format),
+            stem=_("%(title)s-单元链接") % {"title": campaign.title},
+            file_format=file_format,
+        )
+    empty_units = (
+        0 if include_empty else campaign.campaign_units.filter(headcount=0).count()
+    )
     rows = [
-        {
-            "member": m,
-            "url": _unit_url(request, m),
-            "qr": _qr_svg(_unit_url(request, m), 2),
-        }
-        for m in members
+        {"member": link.member, "url": link.url, "qr": _qr_svg(link.url)}
+        for link in links
     ]
     return _render(
         request,
@@ -141,6 +156,9 @@ def distribution(request, campaign_id: int):
         _("发放：%(title)s") % {"title": campaign.title},
         campaign=campaign,
         rows=rows,
+        include_empty=include_empty,
+        empty_units=empty_units,
+        all_query="all=1&" if include_empty else "",
     )
 
 
@@ -149,35 +167,32 @@ def qr_code(request, campaign_id: int, unit_code: str, file_format: str):
     if file_format not in ("svg", "png"):
         raise Http404
     member = get_object_or_404(CampaignUnit, campaign=campaign, unit__code=unit_code)
-    qr = segno.make(_unit_url(request, member), error="m")
+    qr = segno.make(unit_link_url(member=member), error="m")
     buffer = io.BytesIO()
-    if file_format == "svg":
-        qr.save(buffer, kind="svg", scale=10, border=2)
-        content_type = "image/svg+xml"
-    else:
-        qr.save(buffer, kind="png", scale=10, border=2)
-        content_type = "image/png"
-    response = HttpResponse(buffer.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="qr-{campaign.pk}-{unit_code}.{file_format}"'
+    # 4 modules of quiet zone: the standard minimum, below which scanners miss codes
+    # printed close to other ink.
+    qr.save(buffer, kind=file_format, scale=10, border=4)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="image/svg+xml" if file_format == "svg" else "image/png",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"qr-{campaign.pk}-{unit_code}.{file_format}"
     )
     return response
 
 
 def posters(request, campaign_id: int):
-    """One printable page per unit: the browser's "print to PDF" makes the single file."""
+    """One printable A4 page per unit: the browser's "print to PDF" makes the single file."""
     campaign = _managed_campaign(request, campaign_id)
-    members = campaign_units(campaign=campaign)
-    only = request.GET.get("unit")
-    if only:
-        members = [m for m in members if m.unit.code == only]
+    links = campaign_links(
+        campaign=campaign,
+        include_empty=_include_empty(request),
+        unit_code=request.GET.get("unit") or None,
+    )
     pages = [
-        {
-            "member": m,
-            "url": _unit_url(request, m),
-            "qr": _qr_svg(_unit_url(request, m), 8),
-        }
-        for m in members
+        {"member": link.member, "url": link.url, "qr": _qr_svg(link.url)}
+        for link in links
     ]
     return TemplateResponse(
         request, "surveys/admin/posters.html", {"campaign": campaign, "pages": pages}
@@ -221,7 +236,7 @@ def codes(request, campaign_id: int):
                 "unit": unit,
                 "codes": issued,
                 "entry": entry,
-                "qr": _qr_svg(entry, 3),
+                "qr": _qr_svg(entry),
                 "issued_at": timezone.localtime(),
             },
         )

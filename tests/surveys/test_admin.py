@@ -81,7 +81,7 @@ def test_create_then_open_a_campaign_in_the_admin(client, manager, survey, city)
 def test_distribution_lists_every_unit_with_link_and_qr(client, manager, campaign):
     client.force_login(manager)
     html = client.get(
-        f"/admin/surveys/campaigns/{campaign.pk}/distribution/"
+        f"/admin/surveys/campaigns/{campaign.pk}/distribution/?all=1"
     ).content.decode()
     for member in campaign.campaign_units.all():
         assert f"http://testserver/surveys/u/{member.token}/" in html
@@ -99,7 +99,7 @@ def test_qr_code_downloads_as_svg_and_png(client, manager, campaign):
 def test_posters_have_one_page_per_unit(client, manager, campaign):
     client.force_login(manager)
     html = client.get(
-        f"/admin/surveys/campaigns/{campaign.pk}/posters/"
+        f"/admin/surveys/campaigns/{campaign.pk}/posters/?all=1"
     ).content.decode()
     assert html.count('<section class="poster">') == 6
     assert "胡库村" in html and "匿名作答" in html
