@@ -25,6 +25,10 @@ CODE_LENGTH = 10
 
 
 def unit_kinds_seed() -> None:
+    """Make sure every default kind exists, leaving existing kinds as they are.
+
+    A fresh install gets these kinds from migration 0002; load_demo calls this too because
+    the demo tree uses every default kind, even where an administrator removed one."""
     for order, name in enumerate(DEFAULT_KINDS):
         UnitKind.objects.get_or_create(name=name, defaults={"sort_order": order * 10})
 
