@@ -91,6 +91,9 @@ class RatesOut(Schema):
     satisfaction_ci_high: float | None
     satisfaction_index: float | None
     satisfaction_status: str | None
+    # Anomaly flags (over_headcount, burst, one_network); absent from scorecards frozen
+    # before flags existed.
+    flags: list[str] = []
 
 
 class UnitRowOut(RatesOut):

@@ -29,10 +29,16 @@ def report_json(report: dict) -> bytes:
     ).encode()
 
 
+def _cells(row: dict, names: list[str]) -> list:
+    # A cell holds one value: the flags list becomes "burst|one_network", like the
+    # several options of an answer in the imports.
+    return ["|".join(v) if isinstance(v := row.get(n), list) else v for n in names]
+
+
 def report_csv(report: dict, *, by: str = "unit") -> bytes:
     names = KIND_FIELDS if by == "kind" else UNIT_FIELDS
     rows = report["kinds"] if by == "kind" else report["units"]
-    return rows_to_csv(names, ([row.get(n) for n in names] for row in rows))
+    return rows_to_csv(names, (_cells(row, names) for row in rows))
 
 
 def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
@@ -40,7 +46,12 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
     summary = [[key, value] for key, value in campaign.items()]
     if report["units"]:
         root = report["units"][0]
-        summary += [[f"{root['unit_code']}.{n}", root.get(n)] for n in UNIT_FIELDS[4:]]
+        summary += [
+            [f"{root['unit_code']}.{n}", value]
+            for n, value in zip(
+                UNIT_FIELDS[4:], _cells(root, UNIT_FIELDS[4:]), strict=True
+            )
+        ]
     question_rows = []
     for q in questions:
         head = [q["code"], q["kind"], q["text"], q["answered"]]
@@ -56,12 +67,12 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
             (
                 "units",
                 UNIT_FIELDS,
-                [[r.get(n) for n in UNIT_FIELDS] for r in report["units"]],
+                [_cells(r, UNIT_FIELDS) for r in report["units"]],
             ),
             (
                 "kinds",
                 KIND_FIELDS,
-                [[r.get(n) for n in KIND_FIELDS] for r in report["kinds"]],
+                [_cells(r, KIND_FIELDS) for r in report["kinds"]],
             ),
             (
                 "items",

@@ -289,6 +289,31 @@ class CampaignUnit(models.Model):
         ]
 
 
+class NetworkTally(models.Model):
+    """How many accepted link answers reached one unit through one network (a keyed hash
+    of the address, different per campaign), for the `one_network` flag (METRICS.md).
+
+    Counted in the same transaction as the answer, with no time and no id of that answer,
+    so nothing ties a tally to a response. Closing the campaign keeps only each unit's
+    largest count — all the flag needs — and forgets the hashes.
+    """
+
+    campaign_unit = models.ForeignKey(
+        CampaignUnit, on_delete=models.CASCADE, related_name="network_tallies"
+    )
+    address_hash = models.CharField(max_length=32)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("网络计数")
+        verbose_name_plural = _("网络计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign_unit", "address_hash"], name="network_tally_once"
+            )
+        ]
+
+
 class InvitationCode(models.Model):
     """A one-time code for one unit. Only its hash is kept, and once spent only the fact
     that it is spent: no link to the response it produced (METRICS.md, privacy)."""

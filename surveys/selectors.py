@@ -1,7 +1,8 @@
 """Reads: scorecards, items, trends and distributions, aggregated in SQL (METRICS.md).
 
 A scorecard costs a fixed number of queries whatever the number of units: the campaign's
-recognition items, its units, and one aggregate over its responses grouped by unit.
+recognition items, its units (with the counters behind the anomaly flags), and one
+aggregate over its responses grouped by unit.
 Subtree rollups then add those per-unit sums along the tree paths (Σ participants /
 Σ headcount, never an average of rates); item rates come from the same sums.
 
@@ -16,7 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -28,9 +40,11 @@ from .models import (
     Campaign,
     CampaignState,
     CampaignUnit,
+    NetworkTally,
     Question,
     QuestionKind,
     Response,
+    ResponseSource,
 )
 
 UNIT_FIELDS = [
@@ -55,9 +69,18 @@ UNIT_FIELDS = [
     "satisfaction_ci_high",
     "satisfaction_index",
     "satisfaction_status",
+    "flags",
 ]
 KIND_FIELDS = ["unit_kind"] + UNIT_FIELDS[4:]
 ITEM_FIELDS = ["code", "text", "answered", "correct", "rate"]
+
+# Anomaly flags (METRICS.md, Anonymous links), in the order rows list them.
+FLAG_OVER_HEADCOUNT = "over_headcount"
+FLAG_BURST = "burst"
+FLAG_ONE_NETWORK = "one_network"
+BURST_MINIMUM = 20
+BURST_WINDOW_SECONDS = 600
+ONE_NETWORK_MINIMUM = 30
 
 
 @dataclass
@@ -274,6 +297,7 @@ def metrics_row(
         "satisfaction_status": scoring.sample_status(
             low, high, n, campaign.satisfaction_target
         ),
+        "flags": [FLAG_OVER_HEADCOUNT] if participants > headcount else [],
     }
     return row
 
@@ -284,6 +308,76 @@ def campaign_units(*, campaign: Campaign) -> list[CampaignUnit]:
         .select_related("unit__kind")
         .order_by("unit__path")
     )
+
+
+def _burst_units_sql(*, campaign: Campaign) -> tuple[str, list]:
+    """Units that received more than max(20, headcount / 3) online responses within
+    10 minutes, as SQL for `unit_id IN (…)`.
+
+    More than N responses within 10 minutes means some response is followed, N places
+    later in its unit's order, by one less than 10 minutes after it: one window pass
+    (LEAD with the unit's N as the offset) instead of a count per response. Paper
+    questionnaires are left out: an import stamps a whole pile with one time.
+    """
+    response, member = Response._meta.db_table, CampaignUnit._meta.db_table
+    if connection.vendor == "sqlite":
+        within = (
+            "julianday(s.later) - julianday(s.completed_at)"
+            f" < {BURST_WINDOW_SECONDS}.0 / 86400"
+        )
+    else:
+        within = f"s.later < s.completed_at + INTERVAL '{BURST_WINDOW_SECONDS} seconds'"
+    sql = (
+        "SELECT s.unit_id FROM (SELECT r.unit_id, r.completed_at,"  # noqa: S608 - names from the models, values are parameters
+        f" LEAD(r.completed_at, CASE WHEN m.headcount / 3 > {BURST_MINIMUM}"
+        f" THEN m.headcount / 3 ELSE {BURST_MINIMUM} END)"
+        " OVER (PARTITION BY r.unit_id ORDER BY r.completed_at, r.id) AS later"
+        f" FROM {response} r JOIN {member} m"
+        " ON m.campaign_id = r.campaign_id AND m.unit_id = r.unit_id"
+        " WHERE r.campaign_id = %s AND r.completed_at IS NOT NULL AND r.source = %s"
+        f") s WHERE {within}"
+    )
+    return sql, [campaign.pk, ResponseSource.WEB]
+
+
+def scorecard_members(*, campaign: Campaign) -> list[CampaignUnit]:
+    """The campaign's units for a scorecard, each annotated with the counters behind its
+    anomaly flags, in the same query: `burst` and `network_peak` (the largest number of
+    link answers from any one network, models.NetworkTally)."""
+    burst_sql, params = _burst_units_sql(campaign=campaign)
+    peak = (
+        NetworkTally.objects.filter(campaign_unit=OuterRef("pk"))
+        .order_by("-count")
+        .values("count")[:1]
+    )
+    return list(
+        CampaignUnit.objects.filter(campaign=campaign)
+        .select_related("unit__kind")
+        .annotate(
+            network_peak=Coalesce(Subquery(peak), 0),
+            burst=RawSQL(  # noqa: S611 - table names from the models, values are parameters
+                f"{CampaignUnit._meta.db_table}.unit_id IN ({burst_sql})",
+                params,
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("unit__path")
+    )
+
+
+def unit_flags(*, member: CampaignUnit, own: Totals, row: dict) -> list[str]:
+    """A unit row's flags: `over_headcount` from the row's (subtree) figures, `burst` and
+    `one_network` from what reached the unit's own link. None of them comes from a link
+    between a response and a device: only counts per unit and per network."""
+    flags = list(row["flags"])
+    if member.burst:
+        flags.append(FLAG_BURST)
+    # More than 80% from one network: peak / respondents > 4 / 5, in integers.
+    if own.respondents >= ONE_NETWORK_MINIMUM and 5 * member.network_peak > (
+        4 * own.respondents
+    ):
+        flags.append(FLAG_ONE_NETWORK)
+    return flags
 
 
 def campaign_summary(*, campaign: Campaign) -> dict:
@@ -320,7 +414,7 @@ def scorecard_compute(
     """
     items = mask_items(campaign=campaign)
     item_count = len(items)
-    members = campaign_units(campaign=campaign)
+    members = scorecard_members(campaign=campaign)
     own = unit_totals(campaign=campaign, item_count=item_count)
     by_path = {m.unit.path: m for m in members}
     step = Unit.steplen
@@ -346,17 +440,18 @@ def scorecard_compute(
             continue
         parent = by_path.get(path[:-step])
         acc, heads = subtree[path]
-        unit_rows.append(
-            {
-                "unit_code": member.unit.code,
-                "unit_name": member.unit.name,
-                "unit_kind": member.unit.kind.name,
-                "parent_code": parent.unit.code if parent else None,
-            }
-            | metrics_row(
-                totals=acc, headcount=heads, campaign=campaign, item_count=item_count
-            )
+        row = {
+            "unit_code": member.unit.code,
+            "unit_name": member.unit.name,
+            "unit_kind": member.unit.kind.name,
+            "parent_code": parent.unit.code if parent else None,
+        } | metrics_row(
+            totals=acc, headcount=heads, campaign=campaign, item_count=item_count
         )
+        row["flags"] = unit_flags(
+            member=member, own=own.get(member.unit_id, Totals()), row=row
+        )
+        unit_rows.append(row)
         kind = member.unit.kind
         kt, kh = kind_totals.get(kind, (Totals(), 0))
         kt.add(own.get(member.unit_id, Totals()))

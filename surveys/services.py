@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,7 @@ from .models import (
     CampaignState,
     CampaignUnit,
     InvitationCode,
+    NetworkTally,
     Option,
     Question,
     QuestionKind,
@@ -222,7 +224,9 @@ def campaign_close(*, campaign: Campaign) -> Campaign:
     """Stop answering and store the scorecard as it stands, so history cannot drift."""
     from .selectors import scorecard_compute
 
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    # Exclusive: waits for submissions in flight (they hold the shared lock), and those
+    # arriving now wait for this and then find the campaign closed.
+    campaign = campaign_lock(campaign_id=campaign.pk, exclusive=True)
     if campaign.state != CampaignState.OPEN:
         raise ValidationError(_("只有进行中的测评活动可以结束。"))
     # The frozen item list becomes the bit order of these responses' masks for good
@@ -235,7 +239,25 @@ def campaign_close(*, campaign: Campaign) -> Campaign:
     campaign.frozen_scorecard["campaign"]["state"] = campaign.state
     campaign.frozen_scorecard["campaign"]["closed_at"] = campaign.closed_at.isoformat()
     campaign.save(update_fields=["frozen_scorecard", "state", "closed_at"])
+    network_tallies_forget(campaign=campaign)
     return campaign
+
+
+def network_tallies_forget(*, campaign: Campaign) -> None:
+    """Keep each unit's largest network tally — all the `one_network` flag reads — and
+    drop the address hashes, which a closed campaign no longer needs for anything."""
+    tallies = NetworkTally.objects.filter(campaign_unit__campaign=campaign)
+    peaks = list(
+        tallies.order_by()
+        .values("campaign_unit_id")
+        .annotate(peak=Max("count"))
+        .values_list("campaign_unit_id", "peak")
+    )
+    tallies.delete()
+    NetworkTally.objects.bulk_create(
+        NetworkTally(campaign_unit_id=pk, address_hash="", count=peak)
+        for pk, peak in peaks
+    )
 
 
 def campaign_lock(*, campaign_id: int, exclusive: bool = False) -> Campaign:
@@ -403,12 +425,15 @@ def response_submit(
     idempotency_key: uuid.UUID,
     user=None,
     code_hash: str = "",
+    network: str = "",
 ) -> tuple[Response, bool]:
     """Store one completed response; returns (response, created).
 
     Replaying the same idempotency key, or a person answering twice in an identified
     campaign, returns the stored response instead of adding one. In codes mode the code is
-    spent in the same transaction; nothing links the response to it.
+    spent in the same transaction; nothing links the response to it. `network` (an
+    anonymous link's keyed address hash, ratelimit.network_hash) adds one to that
+    network's tally for the unit, in the same transaction.
     """
     if not campaign_accepts_answers(campaign=campaign):
         raise SubmissionError(_("本测评活动当前不接受答卷。"))
@@ -417,6 +442,12 @@ def response_submit(
         return existing, False
     try:
         with transaction.atomic():
+            # The state read before may be stale: re-check under the shared lock, which
+            # closing takes exclusively, so a response either lands before the
+            # scorecard freezes or is refused. Submissions do not wait for each other.
+            current = campaign_lock(campaign_id=campaign.pk)
+            if not campaign_accepts_answers(campaign=current):
+                raise SubmissionError(_("本测评活动当前不接受答卷。"))
             if campaign.mode == CampaignMode.CODES:
                 spent = InvitationCode.objects.filter(
                     campaign=campaign,
@@ -449,6 +480,10 @@ def response_submit(
             response.save()
             Answer.objects.bulk_create(_answer_rows(response, answers))
             responses_score(campaign=campaign, response_ids=[response.pk])
+            if network:
+                # Last, so the tally row (shared by everyone on that network) stays
+                # locked for as short a time as possible.
+                _network_tally_add(campaign=campaign, unit=unit, address_hash=network)
             live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit.pk)
     except IntegrityError:
         # A concurrent replay of the same key (or same person) won the race.
@@ -459,6 +494,21 @@ def response_submit(
             raise
         return existing, False
     return response, True
+
+
+def _network_tally_add(*, campaign: Campaign, unit: Unit, address_hash: str) -> None:
+    link = CampaignUnit.objects.only("id").get(campaign=campaign, unit=unit)
+    tallies = NetworkTally.objects.filter(campaign_unit=link, address_hash=address_hash)
+    if tallies.update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            NetworkTally.objects.create(
+                campaign_unit=link, address_hash=address_hash, count=1
+            )
+    except IntegrityError:
+        # Another answer from the same network created the row first.
+        tallies.update(count=F("count") + 1)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -34,6 +35,10 @@ from ..services import (
 )
 
 CODE_SESSION_KEY = "surveys_code_{}"
+
+# Refusals are logged with the campaign, unit and reason, never with the address or the
+# device cookie (an anonymous campaign stores nothing that identifies a respondent).
+logger = logging.getLogger("surveys")
 
 
 def index(request):
@@ -76,7 +81,7 @@ def unit_link(request, token: str):
         return redirect("surveys:code", campaign_id=campaign.pk)
     if not campaign_accepts_answers(campaign=campaign):
         return _unavailable(request, campaign)
-    return _questionnaire(request, campaign=campaign, unit=member.unit)
+    return _questionnaire(request, campaign=campaign, unit=member.unit, link=member)
 
 
 def identified(request, campaign_id: int):
@@ -118,24 +123,27 @@ def code_entry(request, campaign_id: int):
     error = ""
     if request.method == "POST":
         code = request.POST.get("code", "").strip()
-        allowed = ratelimit.submission_allowed(
-            request, campaign_id=campaign.pk, action="code"
-        )
+        attempt = ratelimit.code_attempt_reserve(request, campaign_id=campaign.pk)
         # Only the hash is kept in the session, like in the database.
         code_hash = InvitationCode.hash_code(code)
         unit = (
-            invitation_code_check(campaign=campaign, code_hash=code_hash)
-            if allowed
-            else None
+            None
+            if attempt.refused
+            else invitation_code_check(campaign=campaign, code_hash=code_hash)
         )
         if unit is not None:
+            attempt.release()  # only wrong codes count against the limit
             request.session[CODE_SESSION_KEY.format(campaign.pk)] = code_hash
             return redirect("surveys:code_answer", campaign_id=campaign.pk)
-        error = (
-            _("邀请码无效或已使用，请核对后重新输入。")
-            if allowed
-            else _("尝试次数过多，请稍后再试。")
-        )
+        if attempt.refused:
+            logger.info(
+                "Invitation code refused: too many wrong codes (campaign %s, per %s)",
+                campaign.pk,
+                attempt.refused,
+            )
+            error = _("尝试次数过多，请稍后再试。")
+        else:
+            error = _("邀请码无效或已使用，请核对后重新输入。")
     return TemplateResponse(
         request, "surveys/code.html", {"campaign": campaign, "error": error}
     )
@@ -192,7 +200,32 @@ def _draft_values(draft: Response | None) -> dict[str, list[str]]:
     return values
 
 
-def _questionnaire(request, *, campaign, unit, user=None, code_hash="", draft=None):
+def _refused(request, *, campaign, unit, reason: str, status: int):
+    logger.info(
+        "Submission refused: %s (campaign %s, mode %s, unit %s)",
+        reason,
+        campaign.pk,
+        campaign.mode,
+        unit.code,
+    )
+    return TemplateResponse(
+        request,
+        "surveys/unavailable.html",
+        {
+            "campaign": campaign,
+            "unit": unit,
+            "reason": reason,
+            "device_limit": ratelimit.DEVICE_LIMIT,
+        },
+        status=status,
+    )
+
+
+def _questionnaire(
+    request, *, campaign, unit, user=None, code_hash="", draft=None, link=None
+):
+    """`link` is the unit's CampaignUnit when answering through its anonymous link: such
+    answers are budgeted (ratelimit) and counted per network for the flags."""
     questions = survey_questions(survey_id=campaign.survey_id)
     errors: dict[str, str] = {}
     values = _draft_values(draft)
@@ -217,31 +250,49 @@ def _questionnaire(request, *, campaign, unit, user=None, code_hash="", draft=No
                 existing = Response.objects.filter(idempotency_key=key).first()
                 if existing is not None:
                     return redirect("surveys:thanks", campaign_id=campaign.pk)
-                if (
-                    user is None
-                    and campaign.mode == CampaignMode.ANONYMOUS
-                    and not (
-                        ratelimit.submission_allowed(request, campaign_id=campaign.pk)
-                    )
-                ):
-                    return TemplateResponse(
+                reservation = None
+                if link is not None:
+                    reservation = ratelimit.submission_reserve(
                         request,
-                        "surveys/unavailable.html",
-                        {"campaign": campaign, "reason": "rate_limited"},
-                        status=429,
+                        campaign_id=campaign.pk,
+                        link_id=link.pk,
+                        headcount=link.headcount,
                     )
+                    if reservation.refused:
+                        return _refused(
+                            request,
+                            campaign=campaign,
+                            unit=unit,
+                            reason=f"{reservation.refused}_budget",
+                            status=429,
+                        )
+                created = False
                 try:
-                    response_submit(
+                    _response, created = response_submit(
                         campaign=campaign,
                         unit=unit,
                         answers=answers,
                         idempotency_key=key,
                         user=user,
                         code_hash=code_hash,
+                        network=ratelimit.network_hash(request, campaign_id=campaign.pk)
+                        if link is not None
+                        else "",
                     )
                 except SubmissionError as exc:
+                    logger.info(
+                        "Submission refused: %s (campaign %s, mode %s, unit %s)",
+                        exc,
+                        campaign.pk,
+                        campaign.mode,
+                        unit.code,
+                    )
                     messages.error(request, str(exc))
                     return redirect(request.path)
+                finally:
+                    # Budgets count accepted answers: a replay stored nothing new.
+                    if reservation is not None and not created:
+                        reservation.release()
                 request.session.pop(CODE_SESSION_KEY.format(campaign.pk), None)
                 return redirect("surveys:thanks", campaign_id=campaign.pk)
         status = 400

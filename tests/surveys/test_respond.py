@@ -84,15 +84,15 @@ def test_single_choice_rejects_two_options(client, campaign):
     assert not Response.objects.exists()
 
 
-def test_anonymous_submissions_are_rate_limited_per_device(client, campaign, settings):
-    from surveys import ratelimit
-
-    for _i in range(ratelimit.DEVICE_LIMIT):
+def test_a_devices_sixth_submission_is_refused(client, campaign):
+    client.get(_link(campaign))  # the questionnaire sets the device cookie
+    for _i in range(5):
         assert _post(client, _link(campaign)).status_code == 302
     blocked = _post(client, _link(campaign))
     assert blocked.status_code == 429
-    assert "提交过于频繁" in blocked.content.decode()
-    assert Response.objects.count() == ratelimit.DEVICE_LIMIT
+    assert "这台设备今天提交本调查的次数已达上限" in blocked.content.decode()
+    assert "最多提交 5 份答卷" in blocked.content.decode()
+    assert Response.objects.count() == 5
 
 
 def test_rate_limit_never_stores_the_address(client, campaign):
