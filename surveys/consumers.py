@@ -1,17 +1,22 @@
-"""Live scorecard over WebSocket: /ws/surveys/campaigns/<id>/.
+"""Live scorecard over WebSocket: /ws/surveys/campaigns/<id>/?unit=<code>&lang=<code>.
 
 Only users who may read the campaign's scorecard connect, and they receive only the rows
 in their scope. Changes arrive as `scorecard.changed` group events (see live.py); the
-consumer waits the coalescing second, then reads the scorecard once and pushes it.
+consumer waits the coalescing second, then reads the scorecard once and pushes its rows
+together with the live parts of the page being watched (`unit`), rendered server-side by
+the page's own templates in the page's language (`lang`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
 
 from . import live
 from .models import Campaign
@@ -27,6 +32,13 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
         self.campaign_id = int(self.scope["url_route"]["kwargs"]["campaign_id"])
         self.group = live.group_name(self.campaign_id)
         self.pending: asyncio.Task | None = None
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.unit_code = query.get("unit", [""])[0] or None
+        language = query.get("lang", [""])[0]
+        # Only a language the site offers; anything else renders in the default.
+        self.language = (
+            language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        )
         self.scope_paths = await self._scope()
         if self.scope_paths == []:
             await self.close(code=FORBIDDEN)
@@ -55,10 +67,7 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
             await self._push()
 
     async def _push(self):
-        units = await self._rows()
-        await self.send_json(
-            {"type": "scorecard", "campaign": self.campaign_id, "units": units}
-        )
+        await self.send_json(await self._snapshot())
 
     @database_sync_to_async
     def _scope(self):
@@ -73,6 +82,19 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
         return scope_paths_for(user=user, campaign=campaign)
 
     @database_sync_to_async
-    def _rows(self):
+    def _snapshot(self) -> dict:
         campaign = Campaign.objects.select_related("root_unit").get(pk=self.campaign_id)
-        return scorecard_for(campaign=campaign, scope_paths=self.scope_paths)["units"]
+        report = scorecard_for(campaign=campaign, scope_paths=self.scope_paths)
+        message = {
+            "type": "scorecard",
+            "campaign": self.campaign_id,
+            "units": report["units"],
+        }
+        with translation.override(self.language):
+            page = live.scorecard_page(
+                campaign=campaign, report=report, code=self.unit_code
+            )
+            if page is not None:
+                message["unit"] = page["row"]["unit_code"]
+                message["html"] = live.scorecard_fragments(page=page)
+        return message

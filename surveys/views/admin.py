@@ -32,7 +32,7 @@ from tabular.importing import import_file
 from units import permissions
 from units.models import Unit
 
-from .. import charts
+from .. import live
 from ..exports import campaign_export
 from ..imports import ResponseImporter, SurveyImporter
 from ..links import campaign_links, campaign_links_file, unit_link_url
@@ -53,7 +53,6 @@ from ..selectors import (
     scope_paths_for,
     scorecard_for,
     survey_structure_rows,
-    trend,
 )
 from ..services import (
     api_token_issue,
@@ -441,69 +440,28 @@ def scorecard(request, campaign_id: int):
     )
     scope = _scope_or_deny(request, campaign)
     report = scorecard_for(campaign=campaign, scope_paths=scope)
-    rows = {r["unit_code"]: r for r in report["units"]}
-    if not rows:
+    page = live.scorecard_page(
+        campaign=campaign, report=report, code=request.GET.get("unit")
+    )
+    if page is None:
         raise Http404
-    code = request.GET.get("unit") or report["units"][0]["unit_code"]
-    row = rows.get(code)
-    if row is None:
-        raise Http404
-    unit = get_object_or_404(Unit, code=code)
-    children = [r for r in report["units"] if r["parent_code"] == code]
-    ancestors = []
-    parent = row["parent_code"]
-    while parent in rows:
-        ancestors.insert(0, rows[parent])
-        parent = rows[parent]["parent_code"]
+    row, unit = page["row"], page["unit"]
     is_manager = permissions.can_manage_campaigns(request.user)
     detail_visible = is_manager or row["respondents"] >= MIN_RESPONDENTS_FOR_DETAIL
-    points = trend(campaign=campaign, root=unit)
     title = _("记分卡：%(title)s") % {"title": campaign.title}
-    targets = report["campaign"]
     return _render(
         request,
         "surveys/admin/scorecard.html",
         title,
         campaign=campaign,
         report=report,
-        row=row,
-        unit=unit,
-        children=children,
-        ancestors=ancestors,
-        kinds=report["kinds"] if code == report["units"][0]["unit_code"] else [],
         # Per-item counts of a small unit are per-question data too (METRICS.md, privacy).
         items=item_rates(campaign=campaign, root=unit) if detail_visible else [],
-        trend=points,
         questions=distributions(campaign=campaign, root=unit) if detail_visible else [],
         detail_visible=detail_visible,
         min_detail=MIN_RESPONDENTS_FOR_DETAIL,
-        participation_chart=charts.bars(
-            children or [row],
-            metric="participation_rate",
-            target=targets["participation_target"],
-            title=_("参与率（虚线为目标）"),
-            status_key="participation_status",
-        ),
-        recognition_chart=charts.bars(
-            children or [row],
-            metric="recognition_rate",
-            target=targets["recognition_target"],
-            title=_("认知度（虚线为目标）"),
-            status_key="recognition_status",
-        ),
-        satisfaction_chart=charts.bars(
-            children or [row],
-            metric="satisfaction_rate",
-            target=targets["satisfaction_target"],
-            title=_("满意度（虚线为目标）"),
-            status_key="satisfaction_status",
-        ),
-        trend_chart=charts.trend_line(
-            points,
-            target=targets["participation_target"],
-            title=_("累计参与率（按日）"),
-        ),
         live=campaign.state == CampaignState.OPEN,
+        **page,
     )
 
 

@@ -1,4 +1,5 @@
-"""Live scorecard: on commit → coalesced group event → consumer pushes scoped rows."""
+"""Live scorecard: on commit → coalesced group event → consumer pushes scoped rows and
+the watched page's cards, charts and table rows, rendered by the page's templates."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
+from bs4 import BeautifulSoup
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.test import Client
 
 from surveys import live
 from surveys.consumers import ScorecardConsumer
@@ -29,9 +33,10 @@ def _no_wait(monkeypatch):
     monkeypatch.setattr(ScorecardConsumer, "refresh_delay", 0)
 
 
-def _communicator(campaign, user):
+def _communicator(campaign, user, query=""):
     communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns), f"/ws/surveys/campaigns/{campaign.pk}/"
+        URLRouter(websocket_urlpatterns),
+        f"/ws/surveys/campaigns/{campaign.pk}/{query}",
     )
     communicator.scope["user"] = user
     return communicator
@@ -135,3 +140,121 @@ async def _idle_then_push(campaign):
     update = await communicator.receive_json_from(timeout=5)
     assert {r["unit_code"]: r["participants"] for r in update["units"]}["YK"] == 1
     await communicator.disconnect()
+
+
+def _cells(fragment, unit_code):
+    row = BeautifulSoup(fragment, "html.parser").find("tr", {"data-unit": unit_code})
+    return [" ".join(cell.get_text(" ").split()) for cell in row.find_all(["th", "td"])]
+
+
+def _words(fragment):
+    return " ".join(BeautifulSoup(fragment, "html.parser").get_text(" ").split())
+
+
+async def _watch(campaign, user, query):
+    # The fixture's imports announced their units within the coalescing second.
+    await database_sync_to_async(cache.clear)()
+    communicator = _communicator(campaign, user, query)
+    connected, _code = await communicator.connect()
+    assert connected
+    return communicator, await communicator.receive_json_from(timeout=5)
+
+
+async def _campaign_manager():
+    return await database_sync_to_async(make_person)(
+        "cm",
+        unit=await database_sync_to_async(Unit.objects.get)(code="YK-JG-01"),
+        role=Role.CAMPAIGN_MANAGER,
+    )
+
+
+def test_a_push_carries_the_whole_row_the_cards_and_the_charts(scored):
+    async_to_sync(_whole_push)(scored)
+
+
+async def _whole_push(campaign):
+    communicator, first = await _watch(
+        campaign, await _campaign_manager(), "?unit=YK-GS"
+    )
+    assert first["unit"] == "YK-GS"
+    assert _cells(first["html"]["children"], "YK-GS-02")[2:4] == ["3", "6.0%"]
+    await database_sync_to_async(_submit)(campaign, "YK-GS-02")
+    html = (await communicator.receive_json_from(timeout=5))["html"]
+    # 示范村 (headcount 50): 3 + 1 respondents, all recognising; the new one answered
+    # S1 = 5, so satisfaction is 4 answers, 2 positive (4, 4, 4 → 满意; 5 → 非常满意).
+    assert _cells(html["children"], "YK-GS-02") == [
+        "示范村 YK-GS-02",
+        "50",
+        "4",  # participants
+        "8.0%",  # 4 / 50
+        "未达标",
+        "39",  # ⌈0.85 × 50⌉ − 4
+        "100.0% [51.0%, 100.0%] n=4",
+        "样本不足",  # n < 30
+        "0",
+        "100.0% [51.0%, 100.0%]",
+        "81.2",  # (75 × 3 + 100) / 4
+        "样本不足",
+    ]
+    # The town's headline: 40 + 4 of 150 people, ⌈0.85 × 150⌉ − 44 = 84 to go.
+    cards = _words(html["cards"])
+    assert "29.3%" in cards and "44 / 150 人" in cards and "距目标差 84 人" in cards
+    assert cards.count("目标 85.0%") == 3
+    assert "示范村: 8.0%" in html["charts"]  # the participation bar's tooltip
+    assert "44 · 29.3%" in html["charts"]  # today's point of the trend line
+    assert html["kinds"].count("<tr") == 1  # kinds are shown on the top unit only
+    await communicator.disconnect()
+
+
+def test_a_push_renders_exactly_what_the_page_shows(scored):
+    async_to_sync(_same_as_page)(scored)
+
+
+async def _same_as_page(campaign):
+    manager = await _campaign_manager()
+    communicator, _first = await _watch(campaign, manager, "?unit=YK-GS")
+    await database_sync_to_async(_submit)(campaign, "YK-GS-01")
+    html = (await communicator.receive_json_from(timeout=5))["html"]
+    await communicator.disconnect()
+
+    def page():
+        client = Client()
+        client.force_login(manager)
+        return client.get(
+            f"/admin/surveys/campaigns/{campaign.pk}/scorecard/?unit=YK-GS"
+        ).content.decode()
+
+    soup = BeautifulSoup(await database_sync_to_async(page)(), "html.parser")
+    for part in ("cards", "charts", "children"):
+        shown = soup.find(attrs={"data-live-part": part}).decode_contents()
+        pushed = BeautifulSoup(html[part], "html.parser").decode()
+        assert " ".join(pushed.split()) == " ".join(shown.split()), part
+
+
+def test_a_push_is_rendered_in_the_pages_language(scored):
+    async_to_sync(_english)(scored)
+
+
+async def _english(campaign):
+    manager = await _campaign_manager()
+    communicator, english = await _watch(campaign, manager, "?unit=YK-GS&lang=en")
+    await communicator.disconnect()
+    communicator, unknown = await _watch(campaign, manager, "?unit=YK-GS&lang=xx")
+    await communicator.disconnect()
+    assert "Target 85.0%" in _words(english["html"]["cards"])
+    assert "目标 85.0%" in _words(unknown["html"]["cards"])
+
+
+def test_a_unit_outside_the_viewers_scope_gets_rows_but_no_page(scored):
+    async_to_sync(_outside)(scored)
+
+
+async def _outside(campaign):
+    town = await database_sync_to_async(Unit.objects.get)(code="YK-GS")
+    manager = await database_sync_to_async(make_person)(
+        "gsm", unit=town, role=Role.UNIT_MANAGER, managed_unit=town
+    )
+    communicator, first = await _watch(campaign, manager, "?unit=YK-JG-01")
+    await communicator.disconnect()
+    assert "html" not in first and "unit" not in first
+    assert [r["unit_code"] for r in first["units"]] == ["YK-GS", "YK-GS-01", "YK-GS-02"]
