@@ -22,7 +22,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
+VIEWPORTS = {"phone": (390, 844), "desktop": (1366, 900)}
 
 
 def shoot(

@@ -25,6 +25,12 @@ from surveys.services import (
 from tests.e2e.shoot import ARGS, CHROMIUM
 from tests.factories import make_person, make_unit
 from units.models import Role, Unit
+from units.services import unit_kinds_seed
+
+# live_server needs a transactional test; the tables it finds may have been emptied by
+# an earlier one, so the fixture re-seeds the default unit kinds the migration wrote
+# (cheaper than serialized_rollback, which dumps the whole database first).
+live_db = pytest.mark.django_db(transaction=True)
 
 # 300 dpi: a print shop's resolution, so a module of the 80 mm code is about 20 px.
 DPI = 300
@@ -56,7 +62,12 @@ def _importable(module: str) -> bool:
 
 
 @pytest.fixture
-def posters_campaign(city):
+def default_kinds(transactional_db):
+    unit_kinds_seed()
+
+
+@pytest.fixture
+def posters_campaign(default_kinds, city):
     # Village names as long as real ones, and more units than one screen of posters.
     town = Unit.objects.get(code="YK-GS")
     for i in range(3):
@@ -116,21 +127,25 @@ def _decode_pages(pdf: bytes) -> list[list[str]]:
         document.close()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_every_printed_poster_qr_code_decodes_to_its_units_link(
-    live_server, posters_campaign
-):
-    _need_browser()
+def _admin_session_cookie(live_server) -> dict:
     admin = make_person(
         "poster-admin", unit=Unit.objects.get(code="YK-JG-01"), role=Role.ADMINISTRATOR
     )
     client = Client()
     client.force_login(admin)
-    session_cookie = {
+    return {
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
         "url": live_server.url,
     }
+
+
+@live_db
+def test_every_printed_poster_qr_code_decodes_to_its_units_link(
+    live_server, posters_campaign
+):
+    _need_browser()
+    session_cookie = _admin_session_cookie(live_server)
     with override_settings(SITE_BASE_URL=live_server.url):
         # Every ORM read happens before Playwright starts: its sync API runs an event
         # loop in this thread, where Django refuses database calls.
@@ -150,3 +165,50 @@ def test_every_printed_poster_qr_code_decodes_to_its_units_link(
     assert len(expected) == 6
     # One A4 page per unit with people, each carrying exactly its own unit's link.
     assert _decode_pages(pdf) == [[link] for link in expected]
+
+
+@live_db
+def test_copy_button_puts_the_units_link_on_the_clipboard(
+    live_server, posters_campaign
+):
+    from playwright.sync_api import sync_playwright
+
+    _need_browser()
+    session_cookie = _admin_session_cookie(live_server)
+    first = (
+        CampaignUnit.objects.filter(campaign=posters_campaign, headcount__gt=0)
+        .order_by("unit__path")
+        .select_related("unit")
+        .first()
+    )
+    url = (
+        f"{live_server.url}/admin/surveys/campaigns/{posters_campaign.pk}/distribution/"
+    )
+    with override_settings(SITE_BASE_URL=live_server.url):
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=ARGS, headless=True
+            )
+            try:
+                context = browser.new_context(
+                    locale="zh-CN", viewport={"width": 390, "height": 844}
+                )
+                context.grant_permissions(
+                    ["clipboard-read", "clipboard-write"], origin=live_server.url
+                )
+                context.add_cookies([session_cookie])
+                page = context.new_page()
+                page.goto(url)
+                button = page.get_by_role(
+                    "button", name=f"复制{first.unit.name}的链接", exact=True
+                )
+                button.click()
+                status = page.locator(".sv-copy__status").first
+                status.wait_for(state="visible")
+                feedback = status.text_content()
+                copied = page.evaluate("navigator.clipboard.readText()")
+            finally:
+                browser.close()
+
+    assert feedback == "已复制"
+    assert copied == f"{live_server.url}/surveys/u/{first.token}/"
