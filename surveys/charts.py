@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 GREEN, RED, AMBER, GREY, INK = "#1f6f5c", "#b3261e", "#b26a00", "#8a9490", "#1d2420"
 GRID = "#e3e7e5"
 STATUS_COLOURS = {"met": GREEN, "not_met": RED, "uncertain": AMBER}
-TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 15, 14, 13
+TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 16, 14, 14
 NAME_CHARS = 8
 BAR_TICKS = (0, 0.25, 0.5, 0.75, 1)
 
@@ -127,7 +127,7 @@ def _value_ticks(top_value: float) -> list[float]:
 def trend_line(points: list[dict], *, target: float, title: str) -> SafeString:
     """Cumulative participation rate per day on a y axis of percentages, with the
     target line labelled to the right of the plot."""
-    width, height, left, top, bottom, right = 408, 230, 48, 34, 30, 84
+    width, height, left, top, bottom, right = 408, 230, 48, 34, 30, 92
     plot_w, plot_h = width - left - right, height - top - bottom
     ticks = _value_ticks(
         max([target] + [p["participation_rate"] or 0 for p in points]) or 1

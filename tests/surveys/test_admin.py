@@ -301,3 +301,10 @@ def test_small_units_hide_item_counts_from_unit_managers(
         f"/admin/surveys/campaigns/{scored.pk}/scorecard/"
     ).content.decode()
     assert "认知题逐题正确率" not in html
+
+
+def test_dashboard_shows_targets_as_percentages(client, manager, scored):
+    client.force_login(manager)
+    dashboard = client.get(f"/admin/surveys/campaigns/{scored.pk}/").content.decode()
+    assert "参与率 85.0%，认知度 85.0%，满意度 85.0%；认知达标线 80.0%" in dashboard
+    assert "0.85" not in dashboard
