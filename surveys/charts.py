@@ -31,8 +31,16 @@ def _tick(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+def _short(name: str, *, parent: str = "") -> str:
+    """A label that fits the name column. The parent's name is dropped from the front
+    (古山镇 → 古山镇示范村 reads 示范村), and a long name keeps its head and its tail,
+    where the numbers that tell sibling units apart usually are."""
+    if parent and name.startswith(parent) and len(name) > len(parent):
+        name = name[len(parent) :]
+    if len(name) <= NAME_CHARS:
+        return name
+    tail = (NAME_CHARS - 1) // 2
+    return name[: NAME_CHARS - 1 - tail] + "…" + name[-tail:]
 
 
 def _open(width: int, height: int, title: str) -> list[str]:
@@ -57,10 +65,11 @@ def bars(
     target: float,
     title: str,
     status_key: str | None = None,
+    parent_name: str = "",
 ) -> SafeString:
     """Horizontal bars of `metric` per row against a dashed target line, with a value
     axis from 0 to 100%. Rates above 100% are drawn to the edge and labelled, not
-    clipped silently."""
+    clipped silently. `parent_name` is the unit whose children the rows are."""
     label_w, bar_w, value_w, row_h = 128, 200, 80, 28
     top = 50  # title, then the target's label above the plot
     plot_bottom = top + row_h * max(1, len(rows))
@@ -93,7 +102,7 @@ def bars(
         parts.append(
             f'<text x="{label_w - 8}" y="{baseline:.1f}" font-size="{LABEL_SIZE}" '
             f'text-anchor="end" fill="{INK}"><title>{escape(name)}</title>'
-            f"{escape(_short(name))}</text>"
+            f"{escape(_short(name, parent=parent_name))}</text>"
         )
         parts.append(
             f'<rect x="{label_w}" y="{y + 5}" width="{length:.1f}" height="{row_h - 10}" '
@@ -197,10 +206,10 @@ def trend_line(points: list[dict], *, target: float, title: str) -> SafeString:
 
 
 def scorecard_charts(
-    *, rows: list[dict], targets: dict, points: list[dict]
+    *, rows: list[dict], targets: dict, points: list[dict], parent_name: str = ""
 ) -> dict[str, SafeString]:
     """The four charts of a scorecard page: one bar chart per metric over `rows` (the
-    unit's children, or the unit itself) and the daily participation trend."""
+    children of `parent_name`, or the unit itself) and the daily participation trend."""
     metrics = [
         ("participation", _("参与率（虚线为目标）")),
         ("recognition", _("认知度（虚线为目标）")),
@@ -213,6 +222,7 @@ def scorecard_charts(
             target=targets[f"{metric}_target"],
             title=title,
             status_key=f"{metric}_status",
+            parent_name=parent_name,
         )
         for metric, title in metrics
     }

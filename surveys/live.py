@@ -76,7 +76,10 @@ def scorecard_page(
         "targets": report["campaign"],
         "trend": points,
     } | charts.scorecard_charts(
-        rows=children or [row], targets=report["campaign"], points=points
+        rows=children or [row],
+        targets=report["campaign"],
+        points=points,
+        parent_name=row["unit_name"] if children else "",
     )
 
 

@@ -172,12 +172,37 @@ def test_values_sit_in_their_own_column_right_of_the_bars():
     assert max(_box(t)[2] for t in values) <= float(svg.get("width"))
 
 
-def test_long_unit_names_are_shortened_with_the_full_name_as_tooltip():
-    svg = _svg(_bars(0.5))
-    name = next(t for t in _texts(svg) if t.get("text-anchor") == "end")
-    assert _label(name) == "第1村民委员会…"
+def _names(svg):
+    return [t for t in _texts(svg) if t.get("text-anchor") == "end"]
+
+
+def test_long_unit_names_keep_head_and_tail_with_the_full_name_as_tooltip():
+    (name,) = _names(_svg(_bars(0.5)))
+    assert _label(name) == "第1村民…古山镇"
     assert name.find(f"{SVG}title").text == "第1村民委员会古山镇"
     assert _box(name)[0] >= 0
+
+
+def test_children_are_labelled_without_their_parents_name():
+    rows = [
+        {"unit_name": name, "participation_rate": 0.5}
+        for name in ("胡库村", "古山镇示范村居02", "古山镇示范村居委员会03", "古山镇")
+    ]
+    svg = _svg(
+        charts.bars(
+            rows,
+            metric="participation_rate",
+            target=0.85,
+            title="t",
+            parent_name="古山镇",
+        )
+    )
+    assert [_label(t) for t in _names(svg)] == [
+        "胡库村",
+        "示范村居02",
+        "示范村居…会03",
+        "古山镇",
+    ]
 
 
 def test_unit_names_are_escaped():
