@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import shutil
+from importlib import import_module
 
 import pytest
 
@@ -8,18 +9,27 @@ from tests.factories import make_person, make_unit
 from units.models import Role
 
 
-def pytest_collection_modifyitems(items):
-    # The default unit kinds (and Wagtail's root page) come from data migrations, and a
-    # transactional test ends with a flush that empties every table: restore the migrated
-    # rows before each such test, as a fresh install has them.
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction"):
-            item.add_marker(
-                pytest.mark.django_db(
-                    *marker.args, **{**marker.kwargs, "serialized_rollback": True}
-                )
-            )
+@pytest.fixture(autouse=True)
+def _kinds_after_a_flush(request):
+    """Run the default-kinds data migration again before each transactional test.
+
+    A transactional test ends with a flush that empties every table, rows written by data
+    migrations included, so the next one would start with less than a fresh install has.
+    Only transactional tests need this: every other test sees the migrated database as is.
+    (Django's serialized_rollback would restore every table, but restoring this project's
+    database on PostgreSQL fails on a duplicate content type.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get(
+        "transaction", bool(marker.args and marker.args[0])
+    )
+    if not (transactional or "transactional_db" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    migration = import_module("units.migrations.0002_default_unit_kinds")
+    migration.add_default_kinds(apps, None)
 
 
 @pytest.fixture(autouse=True)
