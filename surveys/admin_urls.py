@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import admin as views
+from .views import paper
 
 app_name = "surveys_admin"
 
@@ -26,6 +27,11 @@ urlpatterns = [
         "campaigns/<int:campaign_id>/import/",
         views.ResponseImportView.as_view(),
         name="import_responses",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/paper-template.xlsx",
+        paper.paper_template,
+        name="paper_template",
     ),
     path("campaigns/<int:campaign_id>/export/", views.export, name="export"),
     path("campaigns/<int:campaign_id>/scorecard/", views.scorecard, name="scorecard"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -530,37 +531,106 @@ def response_save_draft(
     return response
 
 
+# Rows written per round; responses_score gets the batch's ids as parameters (three
+# times), well under SQLite's and PostgreSQL's limits.
+IMPORT_BATCH = 5000
+
+
 def responses_import(
-    *, campaign: Campaign, rows: Iterable[tuple[Unit, list[CleanAnswer]]]
+    *, campaign: Campaign, rows: Iterable[tuple[Unit, Iterable[CleanAnswer]]]
 ) -> int:
-    """Paper questionnaires: each row becomes one completed response (caller holds the
-    transaction). Bulk inserts keep a thousand-row file quick."""
-    now = timezone.now()
-    rows = list(rows)
-    responses = Response.objects.bulk_create(
-        Response(
-            campaign=campaign,
-            unit=unit,
-            source=ResponseSource.PAPER,
-            started_at=now,
-            completed_at=now,
-        )
-        for unit, _answers in rows
-    )
-    Answer.objects.bulk_create(
-        [
-            answer
-            for response, (_unit, answers) in zip(responses, rows, strict=True)
-            for answer in _answer_rows(response, answers)
-        ],
-        batch_size=2000,
-    )
-    for start in range(0, len(responses), 500):
-        chunk = responses[start : start + 500]
-        responses_score(campaign=campaign, response_ids=[r.pk for r in chunk])
-    for unit_id in {unit.pk for unit, _answers in rows}:
+    """Paper questionnaires: each row becomes one completed response, all of them in
+    one transaction (the caller's, or this one).
+
+    Under the campaign's shared row lock (campaign_lock) the campaign must still be
+    open, so an import cannot land after closing froze the scorecard; imports and
+    submissions do not wait for each other. `rows` is read once, in batches: responses
+    by bulk_create (their ids come back), answer rows by one executemany per batch —
+    a 50,000-row file has a million of them, and model instances would cost more than
+    the data — then each batch is scored set-based.
+    """
+    with transaction.atomic():
+        locked = campaign_lock(campaign_id=campaign.pk, exclusive=False)
+        if locked.state != CampaignState.OPEN:
+            raise SubmissionError(_("只能向进行中的测评活动导入答卷。"))
+        now = timezone.now()
+        total, unit_ids = 0, set()
+        rows = iter(rows)
+        while batch := list(itertools.islice(rows, IMPORT_BATCH)):
+            ids = _paper_responses_insert(
+                campaign_id=locked.pk, unit_ids=[unit.pk for unit, _a in batch], now=now
+            )
+            _answers_insert(
+                [
+                    (
+                        response_id,
+                        locked.pk,
+                        a.question.pk,
+                        a.option.pk if a.option is not None else None,
+                        a.text,
+                        a.number,
+                    )
+                    for response_id, (_unit, answers) in zip(ids, batch, strict=True)
+                    for a in answers
+                ]
+            )
+            responses_score(campaign=locked, response_ids=ids)
+            unit_ids.update(unit.pk for unit, _answers in batch)
+            total += len(ids)
+    for unit_id in unit_ids:
         live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit_id)
-    return len(responses)
+    return total
+
+
+def _paper_responses_insert(*, campaign_id: int, unit_ids: list[int], now) -> list[int]:
+    """Insert completed paper responses, one per unit id given; their ids, in order.
+
+    Plain multi-row INSERT … RETURNING: bulk_create compiles each statement through
+    every field of the model, which took longer than writing the rows. Score columns
+    keep their database default (0) until responses_score fills them; ids are matched
+    to rows by the fresh idempotency keys, not by the order rows come back in.
+    """
+    field = Response._meta.get_field
+    moment = field("completed_at").get_db_prep_value(now, connection)
+    prepare_key = field("idempotency_key").get_db_prep_value
+    keys = [prepare_key(uuid.uuid4(), connection) for _ in unit_ids]
+    columns = "campaign_id, unit_id, idempotency_key, source, started_at, completed_at"
+    step = max(1, connection.features.max_query_params // 6)
+    found: dict = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), step):
+            chunk = range(start, min(start + step, len(keys)))
+            params: list = []
+            for i in chunk:
+                params += [
+                    campaign_id,
+                    unit_ids[i],
+                    keys[i],
+                    ResponseSource.PAPER.value,
+                    moment,
+                    moment,
+                ]
+            cursor.execute(
+                f"INSERT INTO {Response._meta.db_table} ({columns}) VALUES "  # noqa: S608 - table and column names from the model
+                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+                + " RETURNING id, idempotency_key",
+                params,
+            )
+            found.update((key, pk) for pk, key in cursor.fetchall())
+    return [found[key] for key in keys]
+
+
+def _answers_insert(params: list[tuple]) -> None:
+    """Insert answer rows given as (response, campaign, question, option, text, number)."""
+    if not params:
+        return
+    table = Answer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (response_id, campaign_id, question_id, option_id,"  # noqa: S608 - table name from model metadata
+            " text, number) VALUES (%s, %s, %s, %s, %s, %s)",
+            params,
+        )
 
 
 # --- API tokens -----------------------------------------------------------------------

@@ -29,6 +29,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     preview: list[dict] = field(default_factory=list)
+    # Accepted but worth a look (e.g. paper answers stored as unanswered), in words.
+    notes: list[str] = field(default_factory=list)
     applied: bool = False
 
     @property
@@ -39,4 +41,5 @@ class ImportReport:
         self.errors.append(RowError(row=row, column=column, message=str(message)))
 
     def summary(self) -> str:
-        return f"新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}，错误 {len(self.errors)}"
+        counts = f"新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}，错误 {len(self.errors)}"
+        return "；".join([counts, *self.notes])

@@ -34,7 +34,7 @@ from units.models import Unit
 
 from .. import live
 from ..exports import campaign_export
-from ..imports import ResponseImporter, SurveyImporter
+from ..imports import SurveyImporter, paper_import
 from ..links import campaign_links, campaign_links_file, unit_link_url
 from ..models import (
     ApiToken,
@@ -253,6 +253,7 @@ class ResponseImportView(ImportView):
     preview_columns = [
         ("unit_code", gettext_lazy("单元编码")),
         ("answered", gettext_lazy("已答题数")),
+        ("invalid", gettext_lazy("多选无效")),
     ]
 
     def has_permission(self, user):
@@ -267,7 +268,8 @@ class ResponseImportView(ImportView):
             (
                 codes,
                 _(
-                    "每题一列，列名为题目编码；填选项编码或选项文字，多选用 | 分隔，留空为未答"
+                    "每题一列，列名为题目编码；填选项编码或选项文字，多选写 A|B、A,B 或 AB；"
+                    "留空为未答（必答题也一样）；单选题选了多项为多选无效，按未作答计"
                 ),
             ),
         ]
@@ -281,8 +283,17 @@ class ResponseImportView(ImportView):
             {"url": "", "label": self.title},
         ]
 
-    def importer_class(self):
-        return ResponseImporter(self.campaign)
+    def run_import(self, *, data, filename, options, dry_run):
+        return paper_import(
+            campaign=self.campaign, data=data, filename=filename, dry_run=dry_run
+        )
+
+    def render(self, request, **context):
+        response = super().render(request, **context)
+        response.context_data["example_url"] = reverse(
+            "surveys_admin:paper_template", args=[self.campaign.pk]
+        )
+        return response
 
 
 class SurveyUploadForm(UploadForm):

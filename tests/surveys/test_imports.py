@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from surveys.imports import ResponseImporter, SurveyImporter, parse_options
+from surveys.imports import SurveyImporter, paper_import, parse_options
 from surveys.models import Answer, Campaign, CampaignUnit, Question, Response, Survey
 from surveys.services import campaign_close
 from tabular.importing import import_file
@@ -174,8 +174,8 @@ def _csv(rows, encoding="utf-8"):
     ids=["xlsx", "utf8", "utf8-bom", "gbk"],
 )
 def test_paper_import_in_every_format(campaign, filename, data):
-    report = import_file(
-        ResponseImporter(campaign), data=data(), filename=filename, dry_run=False
+    report = paper_import(
+        campaign=campaign, data=data(), filename=filename, dry_run=False
     )
     assert report.ok, report.errors
     assert Response.objects.filter(campaign=campaign, source="paper").count() == 3
@@ -198,31 +198,33 @@ def test_paper_import_reports_every_bad_row_and_writes_nothing(campaign):
         ["NOPE", "A", "", "5", "", ""],
         ["KM-X", "A", "", "5", "", ""],
         ["YK-GS-02", "D", "", "5", "", ""],
+        # A blank required item and two marks on a single-choice item are accepted
+        # (unanswered, 多选无效); the unknown satisfaction level is not.
         ["YK-GS-02", "", "", "5", "", ""],
         ["YK-GS-02", "A|B", "", "6", "", ""],
+        ["NOPE", "B", "", "7", "", ""],
     ]
     from tests.factories import make_unit
 
     make_unit("KM-X", kind_name="学校")
-    report = import_file(
-        ResponseImporter(campaign), data=_csv(rows), filename="p.csv", dry_run=False
+    report = paper_import(
+        campaign=campaign, data=_csv(rows), filename="p.csv", dry_run=False
     )
     assert [str(e) for e in report.errors] == [
         "第 3 行（unit_code）：未知的单元编码“NOPE”。",
         "第 4 行（unit_code）：单元“KM-X”不在本测评活动范围内。",
         "第 5 行（R1）：没有这个选项：D（可选：A 奏免丁钱、B 修建长城、C 开凿运河）。",
-        "第 6 行（R1）：此题必答。",
-        "第 7 行（R1）：此题只能选一项。",
         "第 7 行（S1）：没有这个选项：6（可选：5 非常满意、4 满意、3 一般、2 不满意、1 非常不满意、0 不了解）。",
+        "第 8 行（unit_code）：未知的单元编码“NOPE”。",
+        "第 8 行（S1）：没有这个选项：7（可选：5 非常满意、4 满意、3 一般、2 不满意、1 非常不满意、0 不了解）。",
     ]
+    assert not report.applied
     assert not Response.objects.exists() and not Answer.objects.exists()
 
 
 def test_paper_import_rejects_unknown_question_columns(campaign):
     data = _csv([["unit_code", "R1", "S1", "X9"], ["YK-GS-01", "A", "5", "1"]])
-    report = import_file(
-        ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False
-    )
+    report = paper_import(campaign=campaign, data=data, filename="p.csv", dry_run=False)
     assert [str(e) for e in report.errors] == [
         "第 1 行：未知的题目编码列：X9（本问卷的题目编码：R1、R2、S1、S2、T1）。"
     ]
@@ -232,9 +234,7 @@ def test_paper_import_rejects_unknown_question_columns(campaign):
 def test_paper_import_into_a_closed_campaign_is_refused(campaign):
     campaign_close(campaign=campaign)
     data = _csv([["unit_code", "R1", "S1"], ["YK-GS-01", "A", "5"]])
-    report = import_file(
-        ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False
-    )
+    report = paper_import(campaign=campaign, data=data, filename="p.csv", dry_run=False)
     assert [str(e) for e in report.errors] == ["文件：只能向进行中的测评活动导入答卷。"]
 
 
@@ -311,7 +311,7 @@ def test_campaign_report_xlsx_sheets_and_formula_neutralisation(scored, tmp_path
 
 def test_paper_responses_count_in_the_scorecard(campaign):
     data = _csv(_paper_rows())
-    import_file(ResponseImporter(campaign), data=data, filename="p.csv", dry_run=False)
+    paper_import(campaign=campaign, data=data, filename="p.csv", dry_run=False)
     from surveys.selectors import scorecard_compute
 
     rows = {r["unit_code"]: r for r in scorecard_compute(campaign=campaign)["units"]}
@@ -386,9 +386,7 @@ def test_survey_import_in_the_admin_requires_a_title(client, admin_user):
     assert not Survey.objects.exists()
 
 
-def test_survey_import_confirmation_needs_the_title_of_its_upload(
-    client, admin_user
-):
+def test_survey_import_confirmation_needs_the_title_of_its_upload(client, admin_user):
     client.force_login(admin_user)
     preview = _upload_survey(client, title="2026 清廉单元调查")
     token = preview.split('name="token" value="')[1].split('"')[0]
