@@ -136,7 +136,7 @@ def _value_ticks(top_value: float) -> list[float]:
 def trend_line(points: list[dict], *, target: float, title: str) -> SafeString:
     """Cumulative participation rate per day on a y axis of percentages, with the
     target line labelled to the right of the plot."""
-    width, height, left, top, bottom, right = 408, 230, 48, 34, 30, 92
+    width, height, left, top, bottom, right = 408, 230, 48, 34, 30, 120
     plot_w, plot_h = width - left - right, height - top - bottom
     ticks = _value_ticks(
         max([target] + [p["participation_rate"] or 0 for p in points]) or 1

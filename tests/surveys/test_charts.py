@@ -213,3 +213,14 @@ def test_unit_names_are_escaped():
         title="t",
     )
     assert "<b>" not in str(markup) and "&lt;b&gt;" in str(markup)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("target", [0.0, 0.85, 1.0])
+def test_every_label_fits_inside_the_chart(language, target):
+    with translation.override(language):
+        markups = [_bars(0.4, 1.3, target=target), _trend(0.3, 1.2, target=target)]
+    for svg in map(_svg, markups):
+        boxes = [_box(t) for t in _texts(svg) if t.get("font-weight") != "bold"]
+        assert min(b[0] for b in boxes) >= 0
+        assert max(b[2] for b in boxes) <= float(svg.get("width"))
