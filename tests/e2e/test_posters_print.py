@@ -25,11 +25,8 @@ from surveys.services import (
 from tests.e2e.shoot import ARGS, CHROMIUM
 from tests.factories import make_person, make_unit
 from units.models import Role, Unit
-from units.services import unit_kinds_seed
 
-# live_server needs a transactional test; the tables it finds may have been emptied by
-# an earlier one, so the fixture re-seeds the default unit kinds the migration wrote
-# (cheaper than serialized_rollback, which dumps the whole database first).
+# live_server serves from another thread, so the data must be committed: transactional.
 live_db = pytest.mark.django_db(transaction=True)
 
 # 300 dpi: a print shop's resolution, so a module of the 80 mm code is about 20 px.
@@ -62,12 +59,7 @@ def _importable(module: str) -> bool:
 
 
 @pytest.fixture
-def default_kinds(transactional_db):
-    unit_kinds_seed()
-
-
-@pytest.fixture
-def posters_campaign(default_kinds, city):
+def posters_campaign(city):
     # Village names as long as real ones, and more units than one screen of posters.
     town = Unit.objects.get(code="YK-GS")
     for i in range(3):
