@@ -292,6 +292,7 @@ class ResponseImporter:
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
         self.invalid: Counter[str] = Counter()
+        self.columns: list[str] = []  # question codes of the file, in survey order
 
     def validate(self, table: Table, report: ImportReport) -> list:
         """Read `table.rows` once (it may be a stream) into a plan for `apply`."""
@@ -320,6 +321,7 @@ class ResponseImporter:
             )
         if not report.ok:
             return []
+        self.columns = [q.code for q in questions if q.code in columns]
         readers = [(code, _PaperColumn(by_code[code])) for code in columns]
         units = {
             u.code: u
@@ -385,8 +387,9 @@ class ResponseImporter:
 
     def invalid_note(self) -> str:
         counts = "、".join(
-            _("%(code)s %(count)s 处") % {"code": code, "count": count}
-            for code, count in self.invalid.items()
+            _("%(code)s %(count)s 处") % {"code": code, "count": self.invalid[code]}
+            for code in self.columns
+            if self.invalid[code]
         )
         return _(
             "多选无效（单选题选了多项，按未作答计）共 %(total)s 处：%(counts)s。"

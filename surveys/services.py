@@ -595,7 +595,8 @@ def _paper_responses_insert(*, campaign_id: int, unit_ids: list[int], now) -> li
     prepare_key = field("idempotency_key").get_db_prep_value
     keys = [prepare_key(uuid.uuid4(), connection) for _ in unit_ids]
     columns = "campaign_id, unit_id, idempotency_key, source, started_at, completed_at"
-    step = max(1, connection.features.max_query_params // 6)
+    # SQLite allows 999 parameters a statement; PostgreSQL has no such setting.
+    step = (connection.features.max_query_params or 6000) // 6
     found: dict = {}
     with connection.cursor() as cursor:
         for start in range(0, len(keys), step):
