@@ -135,6 +135,7 @@ def main() -> None:
     from quizzes.models import AttemptItem
     from quizzes.services import attempt_start, attempt_submit
     from units.models import Role
+    from units.permissions import scorecard_scope
     from units.services import person_create
 
     started = time.perf_counter()
@@ -150,15 +151,19 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         built = time.perf_counter() - started
+        scope = scorecard_scope(admin)
         print(f"backend: {connection.vendor}")
         print(
             f"data: {len(units)} leaf units, {LEARNERS} learners, "
             f"{AttemptItem.objects.count()} answered items (built in {built:.1f} s)"
         )
         for label, fn in (
-            ("quiz_summaries", lambda: reports.quiz_summaries(user=admin)),
-            ("item_statistics", lambda: reports.item_statistics(user=admin, quiz=quiz)),
-            ("unit_rollup", lambda: reports.unit_rollup(user=admin, quiz=quiz)),
+            ("quiz_summaries", lambda: reports.quiz_summaries(scope=scope)),
+            (
+                "item_statistics",
+                lambda: reports.item_statistics(scope=scope, quiz=quiz),
+            ),
+            ("unit_rollup", lambda: reports.unit_rollup(scope=scope, quiz=quiz)),
         ):
             median, worst, queries = time_call(fn, args.runs)
             print(

@@ -14,13 +14,17 @@ from django.utils.translation import gettext_lazy
 
 from tabular.admin_views import ImportView
 from tabular.exporting import download_response, rows_to_csv, rows_to_xlsx
-from units.permissions import can_edit_content
+from units.permissions import (
+    Scope,
+    can_edit_content,
+    can_see_answer_keys,
+    scorecard_scope,
+)
 
 from . import reports
 from .imports import OPTION_COLUMNS, TEMPLATE_COLUMNS, questions_import
 from .models import Question, QuizPage
 from .models.questions import OPTION_KEYS
-from .policies import can_view_quiz_reports
 
 FORMAT_SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "gift": ".gift", "aiken": ".txt"}
 
@@ -173,13 +177,16 @@ def question_export(request):
     )
 
 
-def _require_reports(request):
-    if not can_view_quiz_reports(request.user):
+def _report_scope(request) -> Scope:
+    """Reports are computed over the reader's scope, resolved for this request."""
+    scope = scorecard_scope(request.user)
+    if scope.is_empty:
         raise PermissionDenied
+    return scope
 
 
 def report_index(request):
-    _require_reports(request)
+    scope = _report_scope(request)
     return TemplateResponse(
         request,
         "quizzes/admin/report_index.html",
@@ -187,15 +194,16 @@ def report_index(request):
             "page_title": _("测验统计"),
             "header_title": _("测验统计"),
             "header_icon": "table",
-            "quizzes": reports.quiz_summaries(user=request.user),
+            "quizzes": reports.quiz_summaries(scope=scope),
         },
     )
 
 
 def report_detail(request, quiz_id: int):
-    _require_reports(request)
+    scope = _report_scope(request)
     quiz = get_object_or_404(QuizPage, pk=quiz_id)
-    (summary,) = reports.quiz_summaries(user=request.user, quiz=quiz)
+    (summary,) = reports.quiz_summaries(scope=scope, quiz=quiz)
+    answer_keys = can_see_answer_keys(request.user)
     return TemplateResponse(
         request,
         "quizzes/admin/report_detail.html",
@@ -206,16 +214,21 @@ def report_detail(request, quiz_id: int):
             "header_icon": "table",
             "quiz": quiz,
             "summary": summary,
-            "items": reports.item_statistics(user=request.user, quiz=quiz),
-            "units": reports.unit_rollup(user=request.user, quiz=quiz),
+            "items": reports.item_statistics(
+                scope=scope, quiz=quiz, answer_keys=answer_keys
+            ),
+            "answer_keys": answer_keys,
+            "units": reports.unit_rollup(scope=scope, quiz=quiz),
         },
     )
 
 
 def report_export(request, quiz_id: int):
-    _require_reports(request)
+    scope = _report_scope(request)
     quiz = get_object_or_404(QuizPage, pk=quiz_id)
-    (summary,) = reports.quiz_summaries(user=request.user, quiz=quiz)
+    (summary,) = reports.quiz_summaries(scope=scope, quiz=quiz)
+    # Unit managers' files leave the answer key out: it would reach the people they lead.
+    answer_keys = can_see_answer_keys(request.user)
     overview = [
         ["quiz", quiz.title],
         ["attempts", summary.attempt_count],
@@ -229,7 +242,7 @@ def report_export(request, quiz_id: int):
         [
             s.code,
             s.stem,
-            s.correct_keys,
+            *([s.correct_keys] if answer_keys else []),
             s.asked,
             s.correct,
             s.facility,
@@ -237,7 +250,9 @@ def report_export(request, quiz_id: int):
             s.unanswered,
             *[f"{letter}:{n}" for letter, _text, n in s.options],
         ]
-        for s in reports.item_statistics(user=request.user, quiz=quiz)
+        for s in reports.item_statistics(
+            scope=scope, quiz=quiz, answer_keys=answer_keys
+        )
     ]
     unit_rows = [
         [
@@ -254,7 +269,7 @@ def report_export(request, quiz_id: int):
             quiz.target_pass_rate / 100,
             u.status or "",
         ]
-        for u in reports.unit_rollup(user=request.user, quiz=quiz)
+        for u in reports.unit_rollup(scope=scope, quiz=quiz)
     ]
     data = rows_to_xlsx(
         [
@@ -264,7 +279,7 @@ def report_export(request, quiz_id: int):
                 [
                     "question_code",
                     "stem",
-                    "correct_keys",
+                    *(["correct_keys"] if answer_keys else []),
                     "asked",
                     "correct",
                     "facility",

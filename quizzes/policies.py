@@ -6,13 +6,7 @@ from django.db.models import Q
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from units.models import Role, User
-from units.permissions import can_edit_content, can_manage_campaigns, role_of
-
-
-def can_view_quiz_reports(user) -> bool:
-    """Campaign managers and administrators see every unit; unit managers their subtree
-    (the rows themselves are scoped with `scorecard_units_for`)."""
-    return can_manage_campaigns(user) or role_of(user) == Role.UNIT_MANAGER
+from units.permissions import can_edit_content
 
 
 class QuestionPermissionPolicy(BasePermissionPolicy):

@@ -23,7 +23,7 @@ from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Left
 
 from units.models import Unit
-from units.permissions import can_manage_campaigns, scorecard_units_for
+from units.permissions import Scope
 from units.selectors import units_with_subtree_headcount
 
 from .models import (
@@ -42,25 +42,23 @@ GROUP_SHARE = Decimal("0.27")
 MIN_FOR_DISCRIMINATION = 4
 
 
-def scored_attempts(*, user, quiz: QuizPage | None = None) -> QuerySet[Attempt]:
-    """Submitted attempts the user may report on: all for campaign managers and
-    administrators, their subtree's for unit managers."""
+def scored_attempts(*, scope: Scope, quiz: QuizPage | None = None) -> QuerySet[Attempt]:
+    """Submitted attempts in the reader's scope (units.permissions.scorecard_scope): all
+    for campaign managers and administrators, their subtree's for unit managers."""
     attempts = Attempt.objects.filter(state=AttemptState.SUBMITTED)
     if quiz is not None:
         attempts = attempts.filter(quiz=quiz)
-    if not can_manage_campaigns(user):
-        attempts = attempts.filter(unit__in=scorecard_units_for(user))
-    return attempts
+    return scope.filter(attempts)
 
 
 def _band_label(low: int, high: int) -> str:
     return f"{low}–{min(high, 100)}" if high <= 100 else f"{low}–100"
 
 
-def quiz_summaries(*, user, quiz: QuizPage | None = None) -> list[QuizPage]:
+def quiz_summaries(*, scope: Scope, quiz: QuizPage | None = None) -> list[QuizPage]:
     """Every quiz (or just `quiz`) with attempts, participants, passed people, pass rate,
     first-attempt mean and the score distribution — one query."""
-    scope = Q(attempts__in=scored_attempts(user=user))
+    scope = Q(attempts__in=scored_attempts(scope=scope))
     bands = {
         f"band_{low}": Count(
             "attempts",
@@ -113,10 +111,14 @@ class ItemStat:
     unanswered: int
 
 
-def item_statistics(*, user, quiz: QuizPage) -> list[ItemStat]:
-    """Facility and discrimination of every question asked in `quiz` (first attempts),
-    with how often each option was chosen. Three queries whatever the number of people."""
-    first = scored_attempts(user=user, quiz=quiz).filter(is_first=True)
+def item_statistics(
+    *, scope: Scope, quiz: QuizPage, answer_keys: bool = True
+) -> list[ItemStat]:
+    """Facility and discrimination of every question asked in `quiz` (first attempts in
+    `scope`), with how often each option was chosen. Three queries whatever the number
+    of people. `answer_keys=False` leaves `correct_keys` empty (readers who may not see
+    the bank's answers: units.permissions.can_see_answer_keys)."""
+    first = scored_attempts(scope=scope, quiz=quiz).filter(is_first=True)
     n = first.count()
     k = group_size(n) if n >= MIN_FOR_DISCRIMINATION else 0
     upper = first.order_by("-score", "submitted_at", "pk").values("pk")[:k]
@@ -165,7 +167,9 @@ def item_statistics(*, user, quiz: QuizPage) -> list[ItemStat]:
                 stem=question.stem_text if question else "",
                 correct_keys="".join(
                     OPTION_KEYS[i] for i, o in enumerate(options) if o.is_correct
-                ),
+                )
+                if answer_keys
+                else "",
                 asked=r["asked"],
                 correct=r["correct"],
                 facility=r["correct"] / r["asked"] if r["asked"] else None,
@@ -248,8 +252,8 @@ def _rolled_up_counts(*, attempts: QuerySet[Attempt]) -> dict[str, dict[str, flo
     return totals
 
 
-def unit_rollup(*, user, quiz: QuizPage) -> list[Unit]:
-    """Each visible unit with subtree headcount, participants, passed people, mean
+def unit_rollup(*, scope: Scope, quiz: QuizPage) -> list[Unit]:
+    """Each unit in `scope` with subtree headcount, participants, passed people, mean
     first-attempt score and pass rate against the quiz's target — three queries, however
     many units (per-unit counts, people who moved, units with headcounts and parents)."""
     totals = _rolled_up_counts(
@@ -259,7 +263,9 @@ def unit_rollup(*, user, quiz: QuizPage) -> list[Unit]:
         path=Left(OuterRef("path"), (OuterRef("depth") - 1) * Unit.steplen)
     ).values("code")[:1]
     units = list(
-        units_with_subtree_headcount(queryset=scorecard_units_for(user))
+        units_with_subtree_headcount(
+            queryset=scope.filter(Unit.objects.all(), field="pk")
+        )
         .select_related("kind")
         .annotate(parent_code=Subquery(parent))
         .order_by("path")

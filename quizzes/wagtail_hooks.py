@@ -6,9 +6,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
+from units.permissions import request_scorecard_scope
+
 from . import admin_urls, sections
 from .models import Question
-from .policies import QuestionPermissionPolicy, can_view_quiz_reports
+from .policies import QuestionPermissionPolicy
 from .viewsets import QuizzesViewSetGroup
 
 register_permission_policy(Question, QuestionPermissionPolicy(Question))
@@ -26,7 +28,7 @@ def register_quizzes_admin_urls():
 
 class ReportsMenuItem(MenuItem):
     def is_shown(self, request):
-        return can_view_quiz_reports(request.user)
+        return not request_scorecard_scope(request).is_empty
 
 
 @hooks.register("register_reports_menu_item")

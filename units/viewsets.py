@@ -1,13 +1,20 @@
 """Wagtail admin listings for the unit tree, unit kinds and people.
 
 Querysets come from units.permissions, so a unit manager browsing here sees their subtree
-and nothing else; only administrators get add/edit/delete.
+and nothing else; only administrators get add/edit/delete. Every view of one object
+(inspect, edit, delete, history, usage) answers 404 for an object outside the reader's
+scope, before Wagtail's own permission check, so it does not even confirm that the
+object exists.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
 import django_filters
+from django.contrib.admin.utils import unquote
 from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +23,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
+from wagtail.users.views.users import UserViewSet
 
 from . import permissions
 from .forms import PersonForm, UnitForm
@@ -60,6 +68,33 @@ def _transfer_buttons(prefix: str) -> list[Button]:
         Button(_("导出 xlsx"), url=f"{export_url}?format=xlsx", icon_name="download"),
         Button(_("导出 csv"), url=f"{export_url}?format=csv", icon_name="download"),
     ]
+
+
+def _objects_in_scope(view, *, visible):
+    """`view`, answering 404 when its object (`pk`) is not in `visible(user)`."""
+
+    @wraps(view)
+    def scoped(request, *args, **kwargs):
+        pk = kwargs.get("pk")
+        if (
+            pk is not None
+            and not visible(request.user).filter(pk=unquote(str(pk))).exists()
+        ):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return scoped
+
+
+class ScopedObjectsMixin:
+    """For a ModelViewSet: objects outside `visible_objects(user)` are a 404 in every view."""
+
+    def visible_objects(self, user):
+        raise NotImplementedError
+
+    def construct_view(self, view_class, **kwargs):
+        view = super().construct_view(view_class, **kwargs)
+        return _objects_in_scope(view, visible=self.visible_objects)
 
 
 class UnitFilterSet(WagtailFilterSet):
@@ -109,7 +144,7 @@ class UnitIndexView(generic.IndexView):
         return buttons
 
 
-class UnitViewSet(ModelViewSet):
+class UnitViewSet(ScopedObjectsMixin, ModelViewSet):
     model = Unit
     icon = "site"
     menu_label = _("单元树")
@@ -133,6 +168,9 @@ class UnitViewSet(ModelViewSet):
         Column("headcount", label=_("本单元人数")),
         Column("subtree_headcount", label=_("含下级人数")),
     ]
+
+    def visible_objects(self, user):
+        return permissions.units_visible_to(user)
 
     def get_form_class(self, for_update=False):
         return UnitForm
@@ -204,7 +242,7 @@ class PersonIndexView(generic.IndexView):
         return buttons
 
 
-class PersonViewSet(ModelViewSet):
+class PersonViewSet(ScopedObjectsMixin, ModelViewSet):
     model = User
     icon = "user"
     menu_label = _("人员")
@@ -226,6 +264,9 @@ class PersonViewSet(ModelViewSet):
         ),
     ]
 
+    def visible_objects(self, user):
+        return permissions.people_visible_to(user)
+
     def get_form_class(self, for_update=False):
         return PersonForm
 
@@ -239,3 +280,20 @@ class UnitsViewSetGroup(ModelViewSetGroup):
         UnitKindViewSet("units_kind"),
         PersonViewSet("units_person"),
     )
+
+
+class WagtailUserViewSet(UserViewSet):
+    """Wagtail's own user screens (/admin/users/), for administrators only: they list
+    and search every account, and create people without a unit or role. Everyone else
+    gets a 404 on every one of them, listed in the menu or not."""
+
+    def construct_view(self, view_class, **kwargs):
+        view = super().construct_view(view_class, **kwargs)
+
+        @wraps(view)
+        def administrators_only(request, *args, **kwargs):
+            if not permissions.can_use_wagtail_user_admin(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return administrators_only

@@ -57,7 +57,7 @@ THIRD_PARTY_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "units.wagtail_users.WagtailUsersConfig",  # Wagtail's users app, scoped screens
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

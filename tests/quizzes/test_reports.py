@@ -26,6 +26,7 @@ from quizzes.models import QuestionKind
 from quizzes.services import attempt_start, attempt_submit
 from tests.factories import make_person
 from units.models import Role, Unit
+from units.permissions import scorecard_scope
 
 from .conftest import make_question, make_quiz
 
@@ -79,9 +80,10 @@ def test_group_size_rounds_half_up():
 
 
 def test_quiz_summary(taken, admin_user, django_assert_max_num_queries):
+    scope = scorecard_scope(admin_user)
     with django_assert_max_num_queries(3):
         summary = next(
-            q for q in reports.quiz_summaries(user=admin_user) if q.pk == taken.pk
+            q for q in reports.quiz_summaries(scope=scope) if q.pk == taken.pk
         )
     assert (summary.attempt_count, summary.participants, summary.passed_people) == (
         9,
@@ -102,10 +104,9 @@ def test_quiz_summary(taken, admin_user, django_assert_max_num_queries):
 def test_item_facility_discrimination_and_options(
     taken, admin_user, django_assert_max_num_queries
 ):
+    scope = scorecard_scope(admin_user)
     with django_assert_max_num_queries(6):
-        stats = {
-            s.code: s for s in reports.item_statistics(user=admin_user, quiz=taken)
-        }
+        stats = {s.code: s for s in reports.item_statistics(scope=scope, quiz=taken)}
     q1, q2, q3 = stats["Q1"], stats["Q2"], stats["Q3"]
     assert (q1.asked, q1.correct, q1.facility) == (8, 5, 0.625)
     assert (q2.correct, q2.facility, q2.unanswered) == (4, 0.5, 1)
@@ -127,8 +128,9 @@ def test_item_facility_discrimination_and_options(
 
 
 def test_unit_rollup_against_target(taken, admin_user, django_assert_max_num_queries):
+    scope = scorecard_scope(admin_user)
     with django_assert_max_num_queries(4):
-        units = {u.code: u for u in reports.unit_rollup(user=admin_user, quiz=taken)}
+        units = {u.code: u for u in reports.unit_rollup(scope=scope, quiz=taken)}
     gs1, gs2, gs, jg1, yk = (
         units[c] for c in ("YK-GS-01", "YK-GS-02", "YK-GS", "YK-JG-01", "YK")
     )
@@ -155,11 +157,12 @@ def test_unit_manager_sees_own_subtree_only(taken):
         role=Role.UNIT_MANAGER,
         managed_unit=Unit.objects.get(code="YK-GS"),
     )
-    summary = next(q for q in reports.quiz_summaries(user=manager) if q.pk == taken.pk)
+    scope = scorecard_scope(manager)
+    summary = next(q for q in reports.quiz_summaries(scope=scope) if q.pk == taken.pk)
     assert (summary.participants, summary.passed_people) == (6, 5)
-    codes = {u.code for u in reports.unit_rollup(user=manager, quiz=taken)}
+    codes = {u.code for u in reports.unit_rollup(scope=scope, quiz=taken)}
     assert codes == {"YK-GS", "YK-GS-01", "YK-GS-02"}
-    stats = {s.code: s for s in reports.item_statistics(user=manager, quiz=taken)}
+    stats = {s.code: s for s in reports.item_statistics(scope=scope, quiz=taken)}
     assert stats["Q1"].asked == 6 and stats["Q1"].correct == 4
 
 
@@ -213,7 +216,8 @@ def test_unit_rollup_counts_a_person_who_moved_once_per_subtree(taken, admin_use
     _take(taken, p9, (["A"], ["A", "C"], ["A"]), base + timedelta(minutes=2))
     _take(taken, p10, (["A"], ["A", "C"], ["B"]), base + timedelta(minutes=3))
 
-    units = {u.code: u for u in reports.unit_rollup(user=admin_user, quiz=taken)}
+    scope = scorecard_scope(admin_user)
+    units = {u.code: u for u in reports.unit_rollup(scope=scope, quiz=taken)}
     rows = {
         code: (units[code].participants, units[code].passed_people)
         for code in ("YK-GS-01", "YK-GS-02", "YK-GS", "YK-JG-01", "YK-JG", "YK")
@@ -239,8 +243,9 @@ def test_unit_rollup_counts_a_person_who_moved_once_per_subtree(taken, admin_use
 def test_unit_rollup_query_count_does_not_grow_with_units(
     taken, admin_user, django_assert_num_queries
 ):
+    scope = scorecard_scope(admin_user)
     with django_assert_num_queries(3):
-        reports.unit_rollup(user=admin_user, quiz=taken)
+        reports.unit_rollup(scope=scope, quiz=taken)
     town = Unit.objects.get(code="YK-GS")
     for i in range(3, 13):
         town.refresh_from_db()
@@ -254,6 +259,63 @@ def test_unit_rollup_query_count_does_not_grow_with_units(
             timezone.now() - timedelta(minutes=40 - i),
         )
     with django_assert_num_queries(3):
-        units = reports.unit_rollup(user=admin_user, quiz=taken)
+        units = reports.unit_rollup(scope=scope, quiz=taken)
     assert len(units) == 16
     assert {u.code: u.participants for u in units}["YK-GS"] == 16
+
+
+@pytest.fixture
+def town_manager(city):
+    return make_person(
+        "gsm",
+        unit=Unit.objects.get(code="YK-GS-01"),
+        role=Role.UNIT_MANAGER,
+        managed_unit=Unit.objects.get(code="YK-GS"),
+    )
+
+
+def test_unit_manager_export_has_no_answer_key_column(client, taken, town_manager):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(town_manager)
+    response = client.get(f"/admin/quizzes/reports/{taken.pk}/export/")
+    book = load_workbook(BytesIO(response.content))
+    items = list(book.worksheets[1].iter_rows(values_only=True))
+    assert items[0][:4] == ("question_code", "stem", "asked", "correct")
+    q1 = next(r for r in items if r[0] == "Q1")
+    # Over the town's subtree only: six first attempts, four right.
+    assert q1[2:4] == (6, 4)
+    units = list(book.worksheets[2].iter_rows(values_only=True))
+    assert [r[0] for r in units[1:]] == ["YK-GS", "YK-GS-01", "YK-GS-02"]
+
+
+def test_campaign_manager_export_keeps_the_answer_key(client, taken):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    manager = make_person(
+        "cm", unit=Unit.objects.get(code="YK-JG-01"), role=Role.CAMPAIGN_MANAGER
+    )
+    client.force_login(manager)
+    response = client.get(f"/admin/quizzes/reports/{taken.pk}/export/")
+    items = list(load_workbook(BytesIO(response.content)).worksheets[1].values)
+    assert items[0][:3] == ("question_code", "stem", "correct_keys")
+    assert next(r for r in items if r[0] == "Q2")[2] == "AC"
+
+
+def test_unit_manager_report_page_shows_no_answer_key(client, taken, town_manager):
+    client.force_login(town_manager)
+    html = client.get(f"/admin/quizzes/reports/{taken.pk}/").content.decode()
+    assert "胡库村" in html and "纪委" not in html
+    assert "<td>AC</td>" not in html and ">答案<" not in html
+
+
+def test_report_scope_follows_a_changed_managed_unit(client, taken, town_manager):
+    client.force_login(town_manager)
+    town_manager.managed_unit = Unit.objects.get(code="YK-JG")
+    town_manager.save(update_fields=["managed_unit"])
+    html = client.get(f"/admin/quizzes/reports/{taken.pk}/").content.decode()
+    assert "纪委" in html and "胡库村" not in html
