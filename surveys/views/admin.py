@@ -262,15 +262,19 @@ class ResponseImportView(ImportView):
     def dispatch(self, request, *args, campaign_id: int, **kwargs):
         self.campaign = get_object_or_404(Campaign, pk=campaign_id)
         self.success_url_name = reverse("surveys_admin:dashboard", args=[campaign_id])
-        codes = ", ".join(self.campaign.survey.questions.values_list("code", flat=True))
+        codes = list(self.campaign.survey.questions.values_list("code", flat=True))
         self.columns = [
             ("unit_code", _("单元编码（必填，须在本活动范围内）")),
             (
-                codes,
+                # The names column does not wrap: a long list of codes would squeeze
+                # the explanation to one character a line on a phone.
+                f"{codes[0]} … {codes[-1]}" if len(codes) > 2 else " ".join(codes),
                 _(
-                    "每题一列，列名为题目编码；填选项编码或选项文字，多选写 A|B、A,B 或 AB；"
-                    "留空为未答（必答题也一样）；单选题选了多项为多选无效，按未作答计"
-                ),
+                    "每题一列，列名为题目编码（本问卷：%(codes)s）；第 2 行可以是题目文字"
+                    "（模板中的那一行），导入时跳过。填选项编码或选项文字，多选写 A|B、A,B "
+                    "或 AB；留空为未答（必答题也一样）；单选题选了多项为多选无效，按未作答计。"
+                )
+                % {"codes": "、".join(codes)},
             ),
         ]
         return super().dispatch(request, *args, **kwargs)
