@@ -16,15 +16,14 @@ from ninja import NinjaAPI, Schema
 from ninja.security import HttpBearer, django_auth
 
 from units.models import Unit
+from units.permissions import Scope, can_see_answer_keys, scorecard_scope
 
 from .models import ApiToken, Campaign
-from .scoring import MIN_RESPONDENTS_FOR_DETAIL
 from .selectors import (
     campaign_summary,
     campaigns_visible_to,
     distributions,
-    scope_paths_for,
-    scorecard_for,
+    scorecard_read,
 )
 
 
@@ -125,7 +124,8 @@ class ScorecardOut(Schema):
 class OptionCountOut(Schema):
     code: str
     label: str
-    is_correct: bool
+    # None for readers who get no answer keys (unit managers).
+    is_correct: bool | None
     count: int
     share: float | None
 
@@ -146,22 +146,22 @@ class DistributionOut(Schema):
     questions: list[QuestionOut]
 
 
-def _campaign_for(request, campaign_id: int) -> tuple[Campaign, list[str] | None]:
+def _campaign_for(request, campaign_id: int) -> tuple[Campaign, Scope]:
+    """The campaign and the reader's scope, resolved for this request; a campaign with
+    no unit in that scope is a 404."""
+    scope = scorecard_scope(request.auth)
     campaign = get_object_or_404(
-        campaigns_visible_to(user=request.auth).select_related("root_unit"),
+        campaigns_visible_to(scope=scope).select_related("root_unit"),
         pk=campaign_id,
     )
-    scope = scope_paths_for(user=request.auth, campaign=campaign)
-    if scope == []:
-        raise Http404
     return campaign, scope
 
 
 @api.get("/campaigns", response=list[CampaignOut], tags=["campaigns"])
 def list_campaigns(request):
+    scope = scorecard_scope(request.auth)
     return [
-        campaign_summary(campaign=c)
-        for c in campaigns_visible_to(user=request.auth)[:500]
+        campaign_summary(campaign=c) for c in campaigns_visible_to(scope=scope)[:500]
     ]
 
 
@@ -175,9 +175,10 @@ def get_campaign(request, campaign_id: int):
     "/campaigns/{campaign_id}/scorecard", response=ScorecardOut, tags=["scorecards"]
 )
 def get_scorecard(request, campaign_id: int):
-    """The same shape as `manage.py campaign_report --format json`."""
+    """The same shape as `manage.py campaign_report --format json`, over the reader's
+    scope; `items` are left out when the small-cell rule hides the scope's top."""
     campaign, scope = _campaign_for(request, campaign_id)
-    return scorecard_for(campaign=campaign, scope_paths=scope)
+    return scorecard_read(campaign=campaign, scope=scope)[0]
 
 
 @api.get(
@@ -186,29 +187,31 @@ def get_scorecard(request, campaign_id: int):
     tags=["scorecards"],
 )
 def get_distributions(request, campaign_id: int, unit: str | None = None):
-    """Per-question option counts in a unit's subtree. Below 5 respondents, unit managers
-    get no distributions and no free text (METRICS.md, privacy)."""
-    from units.permissions import can_manage_campaigns
-
+    """Per-question option counts in a unit's subtree. For unit managers they follow
+    complementary suppression (docs/metrics.md, privacy): `hidden` is true and the
+    questions are empty for a subtree below 5 respondents and for any whose figures
+    would give a small unit's away by subtraction; free text of units below 5 own
+    respondents is left out, and so are answer keys."""
     campaign, scope = _campaign_for(request, campaign_id)
-    report = scorecard_for(campaign=campaign, scope_paths=scope)
+    report, detail = scorecard_read(campaign=campaign, scope=scope)
     rows = {r["unit_code"]: r for r in report["units"]}
     code = unit or (report["units"][0]["unit_code"] if report["units"] else "")
     if code not in rows:
         raise Http404
-    respondents = rows[code]["respondents"]
-    hidden = (
-        not can_manage_campaigns(request.auth)
-        and respondents < MIN_RESPONDENTS_FOR_DETAIL
-    )
+    hidden = not detail.shows(code)
     questions = (
         []
         if hidden
-        else distributions(campaign=campaign, root=get_object_or_404(Unit, code=code))
+        else distributions(
+            campaign=campaign,
+            root=get_object_or_404(Unit, code=code),
+            quiet_units=detail.quiet,
+            answer_keys=can_see_answer_keys(request.auth),
+        )
     )
     return {
         "unit_code": code,
-        "respondents": respondents,
+        "respondents": rows[code]["respondents"],
         "hidden": hidden,
         "questions": questions,
     }

@@ -1,7 +1,11 @@
 """Live scorecard over WebSocket: /ws/surveys/campaigns/<id>/?unit=<code>&lang=<code>.
 
 Only users who may read the campaign's scorecard connect, and they receive only the rows
-in their scope. Changes arrive as `scorecard.changed` group events (see live.py); the
+in their scope. The scope is resolved again before every push (units.permissions reads
+it from the database), never kept from connect time: an import can insert a sibling
+that moves every unit's tree path, and an administrator can change the manager's scope
+unit or role while the dashboard stays open. A push that finds no unit left in scope
+closes the socket. Changes arrive as `scorecard.changed` group events (see live.py); the
 consumer waits the coalescing second, then reads the scorecard once and pushes its rows
 together with the live parts of the page being watched (`unit`), rendered server-side by
 the page's own templates in the page's language (`lang`).
@@ -18,9 +22,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 
+from units.permissions import scorecard_scope
+
 from . import live
 from .models import Campaign
-from .selectors import scope_paths_for, scorecard_for
+from .selectors import campaigns_visible_to, scorecard_read
 
 FORBIDDEN = 4403
 
@@ -39,13 +45,13 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
         self.language = (
             language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         )
-        self.scope_paths = await self._scope()
-        if self.scope_paths == []:
+        message = await self._snapshot()
+        if message is None:
             await self.close(code=FORBIDDEN)
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self._push()
+        await self.send_json(message)
 
     async def disconnect(self, code):
         if getattr(self, "pending", None):
@@ -67,24 +73,28 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
             await self._push()
 
     async def _push(self):
-        await self.send_json(await self._snapshot())
+        message = await self._snapshot()
+        if message is None:
+            await self.close(code=FORBIDDEN)
+            return
+        await self.send_json(message)
 
     @database_sync_to_async
-    def _scope(self):
+    def _snapshot(self) -> dict | None:
+        """The push for the reader's scope as it is now; None when nothing of this
+        campaign is in it any more."""
         user = self.scope.get("user")
-        campaign = (
-            Campaign.objects.select_related("root_unit")
-            .filter(pk=self.campaign_id)
-            .first()
+        if user is None or not user.is_authenticated:
+            return None
+        scope = scorecard_scope(user)
+        campaign: Campaign | None = (
+            campaigns_visible_to(scope=scope).filter(pk=self.campaign_id).first()
         )
-        if campaign is None or user is None or not user.is_authenticated:
-            return []
-        return scope_paths_for(user=user, campaign=campaign)
-
-    @database_sync_to_async
-    def _snapshot(self) -> dict:
-        campaign = Campaign.objects.select_related("root_unit").get(pk=self.campaign_id)
-        report = scorecard_for(campaign=campaign, scope_paths=self.scope_paths)
+        if campaign is None:
+            return None
+        report = scorecard_read(campaign=campaign, scope=scope)[0]
+        if not report["units"]:
+            return None
         message = {
             "type": "scorecard",
             "campaign": self.campaign_id,

@@ -11,15 +11,16 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 
 from tabular.exporting import rows_to_csv, rows_to_xlsx
+from units.models import Unit
+from units.permissions import Scope
 
 from .models import Campaign
-from .scoring import MIN_RESPONDENTS_FOR_DETAIL
 from .selectors import (
     ITEM_FIELDS,
     KIND_FIELDS,
     UNIT_FIELDS,
     distributions,
-    scorecard_for,
+    scorecard_read,
 )
 
 
@@ -41,7 +42,9 @@ def report_csv(report: dict, *, by: str = "unit") -> bytes:
     return rows_to_csv(names, (_cells(row, names) for row in rows))
 
 
-def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
+def report_xlsx(
+    report: dict, *, questions: list[dict], answer_keys: bool = True
+) -> bytes:
     campaign = report["campaign"]
     summary = [[key, value] for key, value in campaign.items()]
     if report["units"]:
@@ -52,15 +55,15 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
                 UNIT_FIELDS[4:], _cells(root, UNIT_FIELDS[4:]), strict=True
             )
         ]
+    option_fields = ["code", "label", "is_correct", "count", "share"]
+    if not answer_keys:
+        option_fields.remove("is_correct")
     question_rows = []
     for q in questions:
         head = [q["code"], q["kind"], q["text"], q["answered"]]
         if not q["options"]:
-            question_rows.append(head + [None] * 5)
-        question_rows += [
-            head + [o["code"], o["label"], o["is_correct"], o["count"], o["share"]]
-            for o in q["options"]
-        ]
+            question_rows.append(head + [None] * len(option_fields))
+        question_rows += [head + [o[n] for n in option_fields] for o in q["options"]]
     return rows_to_xlsx(
         [
             ("summary", ["field", "value"], summary),
@@ -81,16 +84,10 @@ def report_xlsx(report: dict, *, questions: list[dict]) -> bytes:
             ),
             (
                 "questions",
-                [
-                    "question_code",
-                    "kind",
-                    "text",
-                    "answered",
-                    "option_code",
-                    "option_label",
-                    "is_correct",
-                    "count",
-                    "share",
+                ["question_code", "kind", "text", "answered"]
+                + [
+                    f"option_{n}" if n in ("code", "label") else n
+                    for n in option_fields
                 ],
                 question_rows,
             ),
@@ -103,25 +100,29 @@ def campaign_export(
     campaign: Campaign,
     file_format: str,
     by: str = "unit",
-    scope_paths=None,
-    with_questions: bool = True,
+    scope: Scope | None = None,
+    answer_keys: bool = True,
 ) -> bytes:
-    """The scorecard as json, csv or xlsx. `with_questions=False` (a unit manager's
-    download) leaves out the per-question sheet when the scope has fewer than
-    MIN_RESPONDENTS_FOR_DETAIL respondents, as the scorecard page and the API do."""
-    report = scorecard_for(campaign=campaign, scope_paths=scope_paths)
+    """The scorecard as json, csv or xlsx, over `scope` (None: every unit).
+
+    Rows and `items` come from the scorecard as that scope reads it. The xlsx file's
+    per-question sheet covers the scope's top subtree, only when the small-cell rule
+    shows it, and never with free text; `answer_keys=False` (a unit manager's download)
+    leaves out the `is_correct` column.
+    """
+    scope = scope or Scope.everything()
+    report, detail = scorecard_read(campaign=campaign, scope=scope)
     if file_format == "json":
         return report_json(report)
     if file_format == "csv":
         return report_csv(report, by=by)
-    root = None
-    if scope_paths:
-        from units.models import Unit
-
-        root = Unit.objects.filter(path=scope_paths[0]).first()
-    scope_respondents = report["units"][0]["respondents"] if report["units"] else 0
-    if not with_questions and scope_respondents < MIN_RESPONDENTS_FOR_DETAIL:
-        return report_xlsx(report, questions=[])
-    # Per-question counts are exported without free text (privacy: METRICS.md).
-    questions = distributions(campaign=campaign, root=root, with_text=False)
-    return report_xlsx(report, questions=questions)
+    top = report["units"][0]["unit_code"] if report["units"] else None
+    questions = []
+    if top is not None and detail.shows(top):
+        questions = distributions(
+            campaign=campaign,
+            root=Unit.objects.get(code=top),
+            with_text=False,
+            answer_keys=answer_keys,
+        )
+    return report_xlsx(report, questions=questions, answer_keys=answer_keys)

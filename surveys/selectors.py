@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from units.models import Unit
+from units.permissions import Scope, suppresses_small_cells
 
 from . import scoring
 from .models import (
@@ -46,6 +47,7 @@ from .models import (
     Response,
     ResponseSource,
 )
+from .suppression import shown_subtrees
 
 UNIT_FIELDS = [
     "unit_code",
@@ -400,17 +402,75 @@ def campaign_summary(*, campaign: Campaign) -> dict:
     }
 
 
-def _in_scope(path: str, scope: list[str] | None) -> bool:
-    return scope is None or any(path.startswith(p) for p in scope)
+@dataclass(frozen=True)
+class Detail:
+    """Which subtrees' distributions (per-question and per-item counts, free text) a
+    reader may see: docs/metrics.md, "Privacy and small cells".
+
+    `shown` holds unit codes; None means every one (administrators and campaign
+    managers). `quiet` holds the units whose free text never appears in a list: fewer
+    than MIN_RESPONDENTS_FOR_DETAIL respondents of their own.
+    """
+
+    shown: frozenset[str] | None = None
+    quiet: frozenset[int] = frozenset()
+
+    def shows(self, code: str) -> bool:
+        return self.shown is None or code in self.shown
 
 
-def scorecard_compute(
-    *, campaign: Campaign, scope_paths: list[str] | None = None
-) -> dict:
-    """The live scorecard: `{"campaign", "units", "kinds", "items"}` (METRICS.md names).
+def scope_tops(*, members: list[CampaignUnit], scope: Scope) -> list[CampaignUnit]:
+    """The topmost campaign units in `scope`: the campaign's root for a global scope,
+    otherwise the units in scope whose parent is not (a unit manager's subtree meets a
+    campaign's tree in one subtree, so this is one unit, or none)."""
+    allowed = {m.unit.path for m in members if scope.allows(m.unit_id)}
+    step = Unit.steplen
+    return [
+        m
+        for m in members
+        if m.unit.path in allowed and m.unit.path[:-step] not in allowed
+    ]
 
-    `scope_paths` limits rows to those subtrees (a unit manager's view); subtree rows still
-    roll up the whole subtree under each visible unit.
+
+def _detail(
+    *,
+    members: list[CampaignUnit],
+    own: dict[int, Totals],
+    tops: list[CampaignUnit],
+    scope: Scope,
+) -> Detail:
+    if not suppresses_small_cells(scope):
+        return Detail()
+    respondents = {
+        m.unit.path: own.get(m.unit_id, Totals()).respondents for m in members
+    }
+    shown: set[str] = set()
+    for top in tops:
+        shown |= shown_subtrees(
+            own=respondents, top=top.unit.path, steplen=Unit.steplen
+        )
+    return Detail(
+        shown=frozenset(m.unit.code for m in members if m.unit.path in shown),
+        quiet=frozenset(
+            m.unit_id
+            for m in members
+            if 0 < respondents[m.unit.path] < scoring.MIN_RESPONDENTS_FOR_DETAIL
+        ),
+    )
+
+
+def scorecard_compute(*, campaign: Campaign, scope: Scope | None = None) -> dict:
+    """The live scorecard report (see _scorecard); every unit when `scope` is None."""
+    return _scorecard(campaign=campaign, scope=scope or Scope.everything())[0]
+
+
+def _scorecard(*, campaign: Campaign, scope: Scope) -> tuple[dict, Detail]:
+    """The live scorecard, `{"campaign", "units", "kinds", "items"}` (METRICS.md names),
+    and which of its units' distributions the reader may see.
+
+    `scope` limits rows to its units (a unit manager's view; None: every unit); subtree
+    rows still roll up the whole subtree under each visible unit. `items` are computed
+    over the scope's top, and left out when the small-cell rule hides that subtree.
     """
     items = mask_items(campaign=campaign)
     item_count = len(items)
@@ -435,9 +495,9 @@ def scorecard_compute(
 
     unit_rows, kind_totals = [], {}
     for member in members:
-        path = member.unit.path
-        if not _in_scope(path, scope_paths):
+        if not scope.allows(member.unit_id):
             continue
+        path = member.unit.path
         parent = by_path.get(path[:-step])
         acc, heads = subtree[path]
         row = {
@@ -464,53 +524,44 @@ def scorecard_compute(
             kind_totals.items(), key=lambda kv: (kv[0].sort_order, kv[0].name)
         )
     ]
-    # Items over the whole campaign, or over the reader's scope root.
-    item_root = campaign.root_unit.path
-    if scope_paths is not None:
-        item_root = next((p for p in scope_paths if p in subtree), None)
-    item_list = (
-        item_rows(items=items, totals=subtree[item_root][0])
-        if item_root in subtree
-        else []
-    )
-    return {
+    tops = scope_tops(members=members, scope=scope)
+    detail = _detail(members=members, own=own, tops=tops, scope=scope)
+    # Items over the reader's scope: the whole campaign, or a unit manager's subtree.
+    item_totals = Totals()
+    for top in tops:
+        if detail.shows(top.unit.code):
+            item_totals.add(subtree[top.unit.path][0])
+    shown_tops = [t for t in tops if detail.shows(t.unit.code)]
+    item_list = item_rows(items=items, totals=item_totals) if shown_tops else []
+    report = {
         "campaign": campaign_summary(campaign=campaign),
         "units": unit_rows,
         "kinds": kind_rows,
         "items": item_list,
     }
+    return report, detail
 
 
-def scorecard_for(*, campaign: Campaign, scope_paths: list[str] | None = None) -> dict:
-    """The scorecard as users see it: frozen at closing, live while open.
+def scorecard_read(*, campaign: Campaign, scope: Scope) -> tuple[dict, Detail]:
+    """The scorecard as `scope` sees it, frozen at closing, live while open, and which
+    of its units' distributions that reader may see.
 
-    A reader limited to a subtree of a closed campaign gets it computed for their scope:
-    after closing nothing it is computed from can change (the headcount snapshot, the
+    A limited scope reading a closed campaign gets it computed for their scope: after
+    closing nothing it is computed from can change (the headcount snapshot, the
     responses and their scores, the targets are all locked), so it equals the frozen one.
     """
-    if campaign.state == CampaignState.CLOSED and campaign.frozen_scorecard:
-        if scope_paths is None:
-            return campaign.frozen_scorecard
-        scoped = scorecard_compute(campaign=campaign, scope_paths=scope_paths)
-        return scoped | {"campaign": campaign.frozen_scorecard["campaign"]}
-    return scorecard_compute(campaign=campaign, scope_paths=scope_paths)
+    frozen = campaign.frozen_scorecard
+    if campaign.state == CampaignState.CLOSED and frozen:
+        if scope.is_global:
+            return frozen, Detail()
+        report, detail = _scorecard(campaign=campaign, scope=scope)
+        return report | {"campaign": frozen["campaign"]}, detail
+    return _scorecard(campaign=campaign, scope=scope)
 
 
-def scope_paths_for(*, user, campaign: Campaign) -> list[str] | None:
-    """None = everything; otherwise the subtree paths the user may read in this campaign."""
-    from units.permissions import Role, role_of
-
-    role = role_of(user)
-    if role in (Role.ADMINISTRATOR, Role.CAMPAIGN_MANAGER):
-        return None
-    if role == Role.UNIT_MANAGER and user.scope_unit is not None:
-        scope = user.scope_unit.path
-        root = campaign.root_unit.path
-        if scope.startswith(root):
-            return [scope]
-        if root.startswith(scope):
-            return [root]
-    return []
+def scorecard_for(*, campaign: Campaign, scope: Scope | None = None) -> dict:
+    """The scorecard report alone (see scorecard_read); every unit when `scope` is None."""
+    return scorecard_read(campaign=campaign, scope=scope or Scope.everything())[0]
 
 
 def trend(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
@@ -550,9 +601,18 @@ def trend(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
 
 
 def distributions(
-    *, campaign: Campaign, root: Unit | None = None, with_text: bool = True
+    *,
+    campaign: Campaign,
+    root: Unit | None = None,
+    with_text: bool = True,
+    quiet_units: frozenset[int] = frozenset(),
+    answer_keys: bool = True,
 ) -> list[dict]:
-    """Per question in `root`'s subtree: option counts, text answers, number summaries."""
+    """Per question in `root`'s subtree: option counts, text answers, number summaries.
+
+    Free text from `quiet_units` is left out of the lists (Detail.quiet), and
+    `answer_keys=False` gives `is_correct` as None (units.permissions.can_see_answer_keys).
+    """
     root = root or campaign.root_unit
     completed = Q(
         response__completed_at__isnull=False,
@@ -575,6 +635,7 @@ def distributions(
         for question_id, text in (
             Answer.objects.filter(completed, campaign=campaign)
             .exclude(text="")
+            .exclude(response__unit_id__in=quiet_units)
             .order_by("-response__completed_at")
             .values_list("question_id", "text")[:2000]
         ):
@@ -597,7 +658,7 @@ def distributions(
                     {
                         "code": o.code,
                         "label": o.label,
-                        "is_correct": o.is_correct,
+                        "is_correct": o.is_correct if answer_keys else None,
                         "count": option_counts.get(o.pk, 0),
                         "share": scoring.ratio(option_counts.get(o.pk, 0), n),
                     }
@@ -646,22 +707,14 @@ def open_campaign_rows(*, user) -> list[dict]:
     ]
 
 
-def campaigns_visible_to(*, user) -> QuerySet[Campaign]:
-    """Campaigns whose scorecard the user may open (their tree overlaps the user's scope)."""
-    from units.permissions import Role, role_of
-
-    campaigns = Campaign.objects.select_related("survey", "root_unit").exclude(
-        state=CampaignState.DRAFT
-    )
-    role = role_of(user)
-    if role in (Role.ADMINISTRATOR, Role.CAMPAIGN_MANAGER):
-        return Campaign.objects.select_related("survey", "root_unit")
-    if role == Role.UNIT_MANAGER and user.scope_unit is not None:
-        scope = user.scope_unit
-        return campaigns.filter(
-            Q(campaign_units__unit=scope) | Q(root_unit__path__startswith=scope.path)
-        ).distinct()
-    return Campaign.objects.none()
+def campaigns_visible_to(*, scope: Scope) -> QuerySet[Campaign]:
+    """Campaigns whose scorecard a reader with `scope` may open: every one for a global
+    scope, otherwise the started ones with at least one unit in the scope."""
+    campaigns = Campaign.objects.select_related("survey", "root_unit")
+    if scope.is_global:
+        return campaigns
+    in_scope = scope.filter(CampaignUnit.objects.all()).values("campaign_id")
+    return campaigns.exclude(state=CampaignState.DRAFT).filter(pk__in=in_scope)
 
 
 def survey_has_collected_data(*, survey_id: int) -> bool:

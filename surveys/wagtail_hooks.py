@@ -22,7 +22,7 @@ for _model in (Survey, Question, Campaign):
 
 class ScorecardMenuItem(MenuItem):
     def is_shown(self, request):
-        return unit_permissions.scorecard_units_for(request.user).exists()
+        return not unit_permissions.request_scorecard_scope(request).is_empty
 
 
 @hooks.register("register_admin_viewset")

@@ -309,7 +309,3 @@ class PersonPermissionPolicy(BasePermissionPolicy):
     def users_with_any_permission(self, actions):
         return _administrators()
 
-
-# Kept while the surveys app moves to `scorecard_scope`.
-def scorecard_units_for(user) -> QuerySet[Unit]:
-    return scorecard_scope(user).filter(Unit.objects.all(), field="pk")

@@ -31,6 +31,7 @@ from tabular.exporting import (
 from tabular.importing import import_file
 from units import permissions
 from units.models import Unit
+from units.permissions import Scope
 
 from .. import live
 from ..exports import campaign_export
@@ -50,8 +51,7 @@ from ..selectors import (
     campaigns_visible_to,
     distributions,
     item_rates,
-    scope_paths_for,
-    scorecard_for,
+    scorecard_read,
     survey_structure_rows,
 )
 from ..services import (
@@ -404,10 +404,7 @@ def survey_export(request, survey_id: int):
 
 
 def export(request, campaign_id: int):
-    campaign = get_object_or_404(
-        Campaign.objects.select_related("root_unit"), pk=campaign_id
-    )
-    scope = _scope_or_deny(request, campaign)
+    scope, campaign = _readable_campaign(request, campaign_id)
     file_format = request.GET.get("format", "xlsx")
     by = request.GET.get("by", "unit")
     if file_format not in CONTENT_TYPES or by not in ("unit", "kind"):
@@ -416,31 +413,33 @@ def export(request, campaign_id: int):
         campaign=campaign,
         file_format=file_format,
         by=by,
-        scope_paths=scope,
-        with_questions=permissions.can_manage_campaigns(request.user),
+        scope=scope,
+        answer_keys=permissions.can_see_answer_keys(request.user),
     )
     return download_response(
         data, stem=f"scorecard-{campaign.pk}-{by}", file_format=file_format
     )
 
 
-def _scope_or_deny(request, campaign: Campaign) -> list[str] | None:
-    scope = scope_paths_for(user=request.user, campaign=campaign)
-    if scope == []:
+def _readable_campaign(request, campaign_id: int) -> tuple[Scope, Campaign]:
+    """The reader's scope, resolved for this request, and the campaign if it has a unit
+    in that scope; otherwise a 404, so nothing says whether it exists."""
+    scope = permissions.scorecard_scope(request.user)
+    if scope.is_empty:
         raise Http404
-    return scope
+    campaign = get_object_or_404(
+        campaigns_visible_to(scope=scope).select_related("survey", "root_unit"),
+        pk=campaign_id,
+    )
+    return scope, campaign
 
 
 def scorecards(request):
     """Campaigns whose scorecard the user may open (unit managers: overlapping their scope)."""
-    if not (
-        permissions.can_manage_campaigns(request.user)
-        or permissions.scorecard_units_for(request.user).exists()
-    ):
+    scope = permissions.scorecard_scope(request.user)
+    if scope.is_empty:
         raise PermissionDenied
-    campaigns = campaigns_visible_to(user=request.user).exclude(
-        state=CampaignState.DRAFT
-    )
+    campaigns = campaigns_visible_to(scope=scope).exclude(state=CampaignState.DRAFT)
     return _render(
         request,
         "surveys/admin/scorecards.html",
@@ -450,19 +449,26 @@ def scorecards(request):
 
 
 def scorecard(request, campaign_id: int):
-    campaign = get_object_or_404(
-        Campaign.objects.select_related("survey", "root_unit"), pk=campaign_id
-    )
-    scope = _scope_or_deny(request, campaign)
-    report = scorecard_for(campaign=campaign, scope_paths=scope)
+    scope, campaign = _readable_campaign(request, campaign_id)
+    report, detail = scorecard_read(campaign=campaign, scope=scope)
     page = live.scorecard_page(
         campaign=campaign, report=report, code=request.GET.get("unit")
     )
     if page is None:
         raise Http404
     row, unit = page["row"], page["unit"]
-    is_manager = permissions.can_manage_campaigns(request.user)
-    detail_visible = is_manager or row["respondents"] >= MIN_RESPONDENTS_FOR_DETAIL
+    # Per-item counts are per-question data too: both follow the small-cell rule.
+    detail_visible = detail.shows(row["unit_code"])
+    questions = (
+        distributions(
+            campaign=campaign,
+            root=unit,
+            quiet_units=detail.quiet,
+            answer_keys=permissions.can_see_answer_keys(request.user),
+        )
+        if detail_visible
+        else []
+    )
     title = _("记分卡：%(title)s") % {"title": campaign.title}
     return _render(
         request,
@@ -470,9 +476,8 @@ def scorecard(request, campaign_id: int):
         title,
         campaign=campaign,
         report=report,
-        # Per-item counts of a small unit are per-question data too (METRICS.md, privacy).
         items=item_rates(campaign=campaign, root=unit) if detail_visible else [],
-        questions=distributions(campaign=campaign, root=unit) if detail_visible else [],
+        questions=questions,
         detail_visible=detail_visible,
         min_detail=MIN_RESPONDENTS_FOR_DETAIL,
         live=campaign.state == CampaignState.OPEN,
@@ -486,7 +491,7 @@ class TokenForm(forms.Form):
 
 def api_tokens(request):
     """Personal API tokens: the key is shown once, only its hash is kept."""
-    if not permissions.scorecard_units_for(request.user).exists():
+    if permissions.scorecard_scope(request.user).is_empty:
         raise PermissionDenied
     form = TokenForm(request.POST or None)
     new_key = ""

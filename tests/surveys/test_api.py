@@ -110,11 +110,19 @@ def test_distributions_hidden_for_small_units_from_unit_managers(
         "hidden": True,
         "questions": [],
     }
+    # 胡库村 has 40, but the town minus 胡库村 would be 示范村's 3: hidden as well.
     large = client.get(
         f"/api/v1/campaigns/{scored.pk}/distributions?unit=YK-GS-01", **_bearer(key)
     ).json()
-    s1 = next(q for q in large["questions"] if q["code"] == "S1")
+    assert (large["hidden"], large["questions"]) == (True, [])
+    town = client.get(
+        f"/api/v1/campaigns/{scored.pk}/distributions?unit=YK-GS", **_bearer(key)
+    ).json()
+    s1 = next(q for q in town["questions"] if q["code"] == "S1")
     assert {o["code"]: o["count"] for o in s1["options"]}["5"] == 34
+    r1 = next(q for q in town["questions"] if q["code"] == "R1")
+    # No answer keys for unit managers.
+    assert {o["is_correct"] for o in r1["options"]} == {None}
 
 
 def test_learners_see_no_campaigns(client, city, scored):

@@ -30,6 +30,8 @@ from surveys.services import (
 )
 from tests.surveys.conftest import add_responses
 from units.models import Unit
+from units.permissions import Scope
+from units.selectors import unit_subtree
 
 pytestmark = pytest.mark.django_db
 
@@ -341,8 +343,11 @@ def test_closing_keeps_the_flags_and_forgets_the_network_hashes(campaign):
     closed = campaign_close(campaign=campaign)
     assert _flags(scorecard_for(campaign=closed), "YK-GS-01") == ["one_network"]
     assert list(NetworkTally.objects.values_list("address_hash", "count")) == [("", 31)]
-    scope = [Unit.objects.get(code="YK-GS").path]
-    scoped = scorecard_for(campaign=closed, scope_paths=scope)
+    town = Unit.objects.get(code="YK-GS")
+    scope = Scope(
+        unit_ids=frozenset(unit_subtree(root=town).values_list("id", flat=True))
+    )
+    scoped = scorecard_for(campaign=closed, scope=scope)
     assert _flags(scoped, "YK-GS-01") == ["one_network"]
 
 

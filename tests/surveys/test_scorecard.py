@@ -180,9 +180,7 @@ def test_item_rates_over_the_campaign(scored):
 
 
 def test_unit_manager_scope_limits_rows_and_items(scored):
-    report = scorecard_compute(
-        campaign=scored, scope_paths=[Unit.objects.get(code="YK-GS").path]
-    )
+    report = scorecard_compute(campaign=scored, scope=_town_scope())
     assert [r["unit_code"] for r in report["units"]] == [
         "YK-GS",
         "YK-GS-01",
@@ -278,8 +276,7 @@ def test_stored_scores_match_a_fresh_recomputation(scored):
 
 def test_closed_campaign_scoped_view_matches_the_frozen_rows(scored):
     closed = campaign_close(campaign=scored)
-    scope = [Unit.objects.get(code="YK-GS").path]
-    scoped = scorecard_for(campaign=closed, scope_paths=scope)
+    scoped = scorecard_for(campaign=closed, scope=_town_scope())
     frozen = {r["unit_code"]: r for r in closed.frozen_scorecard["units"]}
     assert [r["unit_code"] for r in scoped["units"]] == [
         "YK-GS",
@@ -288,3 +285,16 @@ def test_closed_campaign_scoped_view_matches_the_frozen_rows(scored):
     ]
     assert all(r == frozen[r["unit_code"]] for r in scoped["units"])
     assert scoped["campaign"]["state"] == "closed"
+
+
+def _town_scope():
+    """The scope of a manager of 古山镇, as production resolves it."""
+    from tests.factories import make_person
+    from units.models import Role
+    from units.permissions import scorecard_scope
+
+    manager = make_person(
+        role=Role.UNIT_MANAGER,
+        unit=Unit.objects.get(code="YK-GS"),
+    )
+    return scorecard_scope(manager)
