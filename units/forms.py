@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import Role, Unit, User
-from .services import person_set_role, unit_create, unit_update
+from .services import HEADCOUNT_MAX, person_set_role, unit_create, unit_update
 
 
 class UnitForm(WagtailAdminModelForm):
@@ -28,6 +29,10 @@ class UnitForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The same range as the import: the column itself would accept 2³¹ − 1 people.
+        self.fields["headcount"].max_value = HEADCOUNT_MAX
+        self.fields["headcount"].validators.append(MaxValueValidator(HEADCOUNT_MAX))
+        self.fields["headcount"].widget.attrs["max"] = HEADCOUNT_MAX
         if self.instance.pk:
             self.fields["parent"].initial = self.instance.get_parent()
             self.fields["parent"].queryset = Unit.objects.exclude(

@@ -9,6 +9,7 @@ still used for exports (resources.py) and admin formats.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -20,7 +21,13 @@ from tabular.report import ImportReport
 
 from .models import Role, Unit, UnitKind, User, code_validator
 from .selectors import unit_kinds
-from .services import person_create, person_set_role, unit_create, unit_update
+from .services import (
+    HEADCOUNT_MAX,
+    person_create,
+    person_set_role,
+    unit_create,
+    unit_update,
+)
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "headcount")
 PEOPLE_COLUMNS = ("username", "name", "unit_code", "role", "email", "phone")
@@ -55,7 +62,9 @@ def unit_template_columns() -> list[tuple[str, str]]:
                 )
                 % {"kinds": kinds},
                 _("上级单元的编码，留空为顶级单元；上级可以写在文件中后面的行。"),
-                _("本单元自己的人数（不含下级单元），不小于 0 的整数；留空为 0。"),
+                _(
+                    "本单元自己的人数（不含下级单元），0 到 10,000,000 之间的整数；留空为 0。"
+                ),
             ),
             strict=True,
         )
@@ -99,12 +108,19 @@ def _parse_headcount(text: str) -> int:
     text = text.replace(",", "").strip()
     if not text:
         return 0
+    # Decimal, not float: "1e30" is an integral float too, and only fails (OverflowError)
+    # when the database is asked to store it; the range check must come first.
     try:
-        value = float(text)
-    except ValueError as exc:
+        value = Decimal(text)
+    except InvalidOperation as exc:
         raise ValidationError(_("人数必须是整数：“%(v)s”") % {"v": text}) from exc
-    if not value.is_integer() or value < 0:
+    if not value.is_finite() or value != value.to_integral_value() or value < 0:
         raise ValidationError(_("人数必须是不小于 0 的整数：“%(v)s”") % {"v": text})
+    if value > HEADCOUNT_MAX:
+        raise ValidationError(
+            _("人数“%(v)s”超出范围：应在 0 到 %(max)s 之间。")
+            % {"v": text, "max": f"{HEADCOUNT_MAX:,}"}
+        )
     return int(value)
 
 

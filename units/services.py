@@ -19,6 +19,9 @@ DEFAULT_KINDS = ["机关", "企业", "学校", "医院", "村居", "家庭", "�
 # Unambiguous characters only: people type these codes from paper.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
+# A unit's own people: a city district is far below this, and a typo such as 1e30 is refused
+# with a clear message instead of overflowing the database column.
+HEADCOUNT_MAX = 10_000_000
 
 
 # --- units -------------------------------------------------------------------------
