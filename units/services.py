@@ -185,6 +185,10 @@ def activation_codes_issue(*, people) -> list[tuple[User, str, datetime]]:
     return issued
 
 
+class ActivationCodeSpent(ValidationError):
+    """The code was used (or expired) between the form's check and the redemption."""
+
+
 def activation_code_find(*, username: str, code: str) -> ActivationCode | None:
     found = (
         ActivationCode.objects.select_related("user")
@@ -196,13 +200,18 @@ def activation_code_find(*, username: str, code: str) -> ActivationCode | None:
 
 @transaction.atomic
 def activation_code_redeem(*, activation: ActivationCode, password: str) -> User:
-    """Spend the code and set the person's password; a second use finds nothing."""
-    locked = ActivationCode.objects.select_for_update().get(pk=activation.pk)
-    if not locked.usable:
-        raise ValidationError(_("激活码已使用或已过期。"))
-    locked.used_at = timezone.now()
-    locked.save(update_fields=["used_at"])
-    person = locked.user
+    """Spend the code and set the person's password; a second use raises
+    ActivationCodeSpent.
+
+    The code is claimed by one conditional UPDATE: of several requests racing with the
+    same code, exactly one changes the row; the others change nothing and are told so."""
+    now = timezone.now()
+    claimed = ActivationCode.objects.filter(
+        pk=activation.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not claimed:
+        raise ActivationCodeSpent(_("激活码已使用或已过期。"))
+    person = User.objects.get(pk=activation.user_id)
     person.set_password(password)
     person.save(update_fields=["password"])
     return person

@@ -2,6 +2,7 @@
 environment (see README: Environment variables)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,9 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "channels",
     "import_export",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 LOCAL_APPS = [
     "tabular",
@@ -92,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: it turns a login that django-axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -175,6 +181,44 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Activation codes for imported people: one use, this many days.
 ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "14"))
+
+# ---------------------------------------------------------------------------
+# Login throttling: django-axes counts failed logins per username and address together,
+# so guessing one account's password is stopped while the rest of an office behind the
+# same address keeps logging in. The counts live in the database (they hold across
+# workers, and when Redis is down). `manage.py axes_reset` lifts every lockout
+# (docs/deploy.md). Activation codes count against the same limit (units.views.accounts).
+# ---------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "units.views.accounts.locked_out"
+# Successful logins are not logged (no table of who came from where); failures are kept
+# only until their cool-off ends. Codes and new passwords never reach the failure record.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password1", "password2", "code"]
+AXES_ENABLE_ADMIN = False
+
+# ---------------------------------------------------------------------------
+# Tasks: Wagtail's own bookkeeping (search and reference index) keeps running at once,
+# inside the request. Work too long for a request (unit imports over
+# UNIT_IMPORT_BACKGROUND_ROWS rows) goes to the "background" backend: rows in the
+# database, run by `manage.py db_worker --backend background` (`make run` starts it;
+# docs/deploy.md has its systemd unit).
+# ---------------------------------------------------------------------------
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+UNIT_IMPORT_BACKGROUND_ROWS = int(
+    os.environ.get("UNIT_IMPORT_BACKGROUND_ROWS", "20000")
+)
 
 # ---------------------------------------------------------------------------
 # Language and time: Chinese first, English available through the switcher.
