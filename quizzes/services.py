@@ -154,8 +154,14 @@ def attempt_start(*, quiz: QuizPage, user, now: datetime | None = None) -> Attem
                 for i, q in enumerate(questions, start=1)
             )
     except IntegrityError:
-        # The same person pressed "start" twice at once: the other request won.
-        return Attempt.objects.get(quiz=quiz, user=user, number=used + 1)
+        # The same person pressed "start" twice at once and the other request won
+        # (one open attempt per person and quiz is a database constraint): resume it.
+        winner = Attempt.objects.filter(
+            quiz=quiz, user=user, state=AttemptState.IN_PROGRESS
+        ).first()
+        if winner is None:
+            raise
+        return winner
     return attempt
 
 

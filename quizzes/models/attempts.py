@@ -22,7 +22,8 @@ class AttemptState(models.TextChoices):
 
 
 class Attempt(models.Model):
-    """One person's go at a quiz. Only submitted attempts are scored and counted."""
+    """One person's go at a quiz. Only submitted attempts are scored and counted; a
+    person has at most one open attempt per quiz."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     quiz = models.ForeignKey(
@@ -72,6 +73,13 @@ class Attempt(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["quiz", "user", "number"], name="attempt_number_once"
+            ),
+            # Parallel "start" presses (two tabs, a double tap) must resume one attempt,
+            # not open a second: the database refuses the second open row.
+            models.UniqueConstraint(
+                fields=["quiz", "user"],
+                condition=models.Q(state=AttemptState.IN_PROGRESS),
+                name="attempt_one_open",
             ),
         ]
         indexes = [

@@ -22,6 +22,32 @@ from tests.factories import kind, make_person
 from units.models import Unit
 
 
+def restore_wagtail_roots() -> None:
+    """What Wagtail's own migrations create, for transactional tests that follow a flush:
+    the default locale, the root page, the root collection and the Editors group with its image permissions
+    on the root collection."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, GroupCollectionPermission, Locale
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    editors, _ = Group.objects.get_or_create(name="Editors")
+    for codename in ("add_image", "change_image", "choose_image"):
+        GroupCollectionPermission.objects.get_or_create(
+            group=editors,
+            collection=root,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailimages", codename=codename
+            ),
+        )
+
+
 def make_image(title: str = "图", size=(64, 36)):
     buffer = io.BytesIO()
     Image.new("RGB", size, (31, 111, 92)).save(buffer, format="PNG")
@@ -35,10 +61,20 @@ def publish(page: Page) -> Page:
     return page
 
 
-def make_lesson(course: CoursePage, slug: str, *, minutes: int = 2, body=None,
-                kinds=(), tags=(), title: str | None = None) -> LessonPage:
+def make_lesson(
+    course: CoursePage,
+    slug: str,
+    *,
+    minutes: int = 2,
+    body=None,
+    kinds=(),
+    tags=(),
+    title: str | None = None,
+) -> LessonPage:
     lesson = LessonPage(
-        title=title or f"微课{slug}", slug=slug, summary=f"{slug}摘要",
+        title=title or f"微课{slug}",
+        slug=slug,
+        summary=f"{slug}摘要",
         estimated_minutes=minutes,
         body=body or [{"type": "rich_text", "value": f"<p>{slug}正文</p>"}],
     )
@@ -54,7 +90,9 @@ def make_lesson(course: CoursePage, slug: str, *, minutes: int = 2, body=None,
 def learning(site_home, city):
     """/learn/ → 课程甲 (3 lessons: a 2-minute for 村居, a 4-minute for everyone, a
     2-minute for 机关) and /stories/ → one story."""
-    index = publish(site_home.add_child(instance=CourseIndexPage(title="微课堂", slug="learn")))
+    index = publish(
+        site_home.add_child(instance=CourseIndexPage(title="微课堂", slug="learn"))
+    )
     course = CoursePage(title="课程甲", slug="course-a", summary="课程甲摘要")
     publish(index.add_child(instance=course))
     lessons = [
@@ -62,14 +100,24 @@ def learning(site_home, city):
         make_lesson(course, "l2", minutes=4),
         make_lesson(course, "l3", minutes=2, kinds=[kind("机关")]),
     ]
-    stories = publish(site_home.add_child(instance=StoryIndexPage(title="家风故事", slug="stories")))
+    stories = publish(
+        site_home.add_child(instance=StoryIndexPage(title="家风故事", slug="stories"))
+    )
     story = StoryPage(
-        title="故事甲", slug="story-a", summary="故事摘要", figure="人物甲",
+        title="故事甲",
+        slug="story-a",
+        summary="故事摘要",
+        figure="人物甲",
         body=[{"type": "rich_text", "value": "<p>故事正文</p>"}],
     )
     publish(stories.add_child(instance=story))
-    return {"index": index, "course": course, "lessons": lessons,
-            "story_index": stories, "story": story}
+    return {
+        "index": index,
+        "course": course,
+        "lessons": lessons,
+        "story_index": stories,
+        "story": story,
+    }
 
 
 @pytest.fixture
