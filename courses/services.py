@@ -24,15 +24,17 @@ from .models import (
 )
 from .sanitising import CheckedImage, sanitise_story_html, story_image_file
 
-# A media report may advance the play position by at most this much faster than the
-# server's wall clock (players allow 2× speed), plus a little network slack.
+# Players allow up to 2× speed, so play is credited at most twice as fast as the server's
+# clock runs; a step a little beyond that (network delay) is still play, not a seek.
 MAX_PLAYBACK_RATE = 2.0
 BEACON_SLACK_SECONDS = 3.0
 MEDIA_COMPLETION_SHARE = 0.9
 SUBMISSION_COLLECTION = "故事投稿"
 
 
-def lesson_open(*, user: User, lesson: LessonPage, now: datetime | None = None) -> LessonProgress:
+def lesson_open(
+    *, user: User, lesson: LessonPage, now: datetime | None = None
+) -> LessonProgress:
     """Record that the learner opened the lesson; the first opening starts the clock."""
     now = now or timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
@@ -59,8 +61,12 @@ def lesson_media_report(
 ) -> LessonProgress:
     """Count media play reported by the player, but no faster than real time allows.
 
-    Only forward movement within what the wall clock since the last report permits counts
-    as played: seeking ahead or a forged report does not.
+    A forward step that the wall clock since the last report could explain (at the
+    fastest play speed, with some slack for reports delayed in the network) is play;
+    a longer one is a seek and counts nothing. Play is credited at most at the fastest
+    speed: per report for the time since the previous one, and in total for the time
+    since the lesson was first opened. The slack only tells play from seeking; it is
+    never credited, or many quick forged reports would add it up.
     """
     now = now or timezone.now()
     duration = lesson_media_duration(lesson=lesson)
@@ -68,17 +74,24 @@ def lesson_media_report(
         progress = lesson_open(user=user, lesson=lesson, now=now)
         progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
         since = progress.media_reported_at or progress.started_at
-        allowed = (now - since).total_seconds() * MAX_PLAYBACK_RATE + BEACON_SLACK_SECONDS
+        playable = max(0.0, (now - since).total_seconds()) * MAX_PLAYBACK_RATE
         position = max(0.0, min(position, duration)) if duration else 0.0
         advance = position - progress.media_position
-        if 0 < advance <= allowed:
+        if 0 < advance <= playable + BEACON_SLACK_SECONDS:
+            since_open = max(0.0, (now - progress.started_at).total_seconds())
             progress.media_played_seconds = min(
-                duration, progress.media_played_seconds + advance
+                duration,
+                since_open * MAX_PLAYBACK_RATE,
+                progress.media_played_seconds + min(advance, playable),
             )
         progress.media_position = position
         progress.media_reported_at = now
         progress.save(
-            update_fields=["media_position", "media_played_seconds", "media_reported_at"]
+            update_fields=[
+                "media_position",
+                "media_played_seconds",
+                "media_reported_at",
+            ]
         )
     return progress
 
@@ -107,7 +120,8 @@ def lesson_complete(
         )
         if spent < lesson.minimum_seconds and not media_done:
             return CompletionResult(
-                completed=False, remaining_seconds=int(lesson.minimum_seconds - spent) + 1
+                completed=False,
+                remaining_seconds=int(lesson.minimum_seconds - spent) + 1,
             )
         progress.completed_at = now
         progress.save(update_fields=["completed_at"])
@@ -146,17 +160,32 @@ def story_submit(
             body = [{"type": "rich_text", "value": sanitise_story_html(text)}]
             for number, checked in enumerate(images, start=1):
                 image = image_model(
-                    title=f"{title}（{number}）", file=story_image_file(checked),
-                    collection=collection, uploaded_by_user=user,
+                    title=f"{title}（{number}）",
+                    file=story_image_file(checked),
+                    collection=collection,
+                    uploaded_by_user=user,
                 )
                 image.save()
-                body.append({"type": "image", "value": {
-                    "image": image.pk, "alt_text": "", "caption": "", "attribution": "",
-                }})
+                body.append(
+                    {
+                        "type": "image",
+                        "value": {
+                            "image": image.pk,
+                            "alt_text": "",
+                            "caption": "",
+                            "attribution": "",
+                        },
+                    }
+                )
             page = StoryPage(
                 # Titles repeat ("我家的家训"); the one-time key keeps slugs unique.
-                title=title, slug=f"submission-{token.hex[:12]}",
-                summary=text_summary(text), place=place, body=body, live=False, owner=user,
+                title=title,
+                slug=f"submission-{token.hex[:12]}",
+                summary=text_summary(text),
+                place=place,
+                body=body,
+                live=False,
+                owner=user,
             )
             index.add_child(instance=page)
             page.save_revision(user=user)

@@ -23,7 +23,9 @@ def test_minimum_reading_time_is_half_the_estimate_with_a_floor(learning):
     assert l1.minimum_seconds == 20
 
 
-def test_completing_before_the_minimum_time_is_refused_with_the_time_left(learning, villager):
+def test_completing_before_the_minimum_time_is_refused_with_the_time_left(
+    learning, villager
+):
     lesson = learning["lessons"][0]
     start = timezone.now()
     services.lesson_open(user=villager, lesson=lesson, now=start)
@@ -54,7 +56,9 @@ def test_reopening_does_not_restart_the_clock(learning, villager):
     lesson = learning["lessons"][0]
     start = timezone.now()
     services.lesson_open(user=villager, lesson=lesson, now=start)
-    services.lesson_open(user=villager, lesson=lesson, now=start + timedelta(seconds=50))
+    services.lesson_open(
+        user=villager, lesson=lesson, now=start + timedelta(seconds=50)
+    )
     progress = LessonProgress.objects.get(user=villager, lesson=lesson)
     assert progress.started_at == start
     assert progress.last_seen_at == start + timedelta(seconds=50)
@@ -66,7 +70,10 @@ def audio_lesson(learning):
         title="朗读", type="audio", duration=100, file="media/narration.wav"
     )
     body = [
-        {"type": "audio", "value": {"audio": media.pk, "title": "朗读", "transcript": "文字稿"}},
+        {
+            "type": "audio",
+            "value": {"audio": media.pk, "title": "朗读", "transcript": "文字稿"},
+        },
         {"type": "rich_text", "value": "<p>正文</p>"},
     ]
     # 10 minutes: the reading clock alone would need 300 s.
@@ -78,7 +85,9 @@ def test_media_played_at_real_speed_completes_the_lesson(audio_lesson, villager)
     services.lesson_open(user=villager, lesson=audio_lesson, now=start)
     for second in range(10, 100, 10):
         services.lesson_media_report(
-            user=villager, lesson=audio_lesson, position=second,
+            user=villager,
+            lesson=audio_lesson,
+            position=second,
             now=start + timedelta(seconds=second),
         )
     progress = LessonProgress.objects.get(user=villager, lesson=audio_lesson)
@@ -93,7 +102,10 @@ def test_a_forged_jump_to_the_end_does_not_count_as_played(audio_lesson, village
     start = timezone.now()
     services.lesson_open(user=villager, lesson=audio_lesson, now=start)
     services.lesson_media_report(
-        user=villager, lesson=audio_lesson, position=99, now=start + timedelta(seconds=5)
+        user=villager,
+        lesson=audio_lesson,
+        position=99,
+        now=start + timedelta(seconds=5),
     )
     progress = LessonProgress.objects.get(user=villager, lesson=audio_lesson)
     assert progress.media_played_seconds == 0
@@ -105,11 +117,72 @@ def test_a_forged_jump_to_the_end_does_not_count_as_played(audio_lesson, village
     assert result.remaining_seconds == 295
 
 
+@pytest.fixture
+def short_audio_lesson(learning):
+    """48 s of audio (90% is 43.2 s) in a lesson whose reading clock needs 300 s."""
+    media = get_media_model().objects.create(
+        title="短朗读", type="audio", duration=48, file="media/short.wav"
+    )
+    body = [
+        {
+            "type": "audio",
+            "value": {"audio": media.pk, "title": "短朗读", "transcript": ""},
+        }
+    ]
+    return make_lesson(learning["course"], "short-audio", minutes=10, body=body)
+
+
+def _forge_reports(user, lesson, *, start):
+    """16 reports of growing positions within 0.4 s, each step just inside the slack
+    a delayed report is allowed: together they claimed 44.7 s of play."""
+    for number in range(1, 17):
+        services.lesson_media_report(
+            user=user,
+            lesson=lesson,
+            position=round(2.79 * number, 2),
+            now=start + timedelta(seconds=0.025 * number),
+        )
+
+
+def test_quick_forged_reports_credit_no_more_than_twice_the_time_since_opening(
+    short_audio_lesson, villager
+):
+    start = timezone.now()
+    services.lesson_open(user=villager, lesson=short_audio_lesson, now=start)
+    _forge_reports(villager, short_audio_lesson, start=start)
+    progress = LessonProgress.objects.get(user=villager, lesson=short_audio_lesson)
+    assert progress.media_position == 44.64
+    assert progress.media_played_seconds == pytest.approx(0.8)
+    result = services.lesson_complete(
+        user=villager, lesson=short_audio_lesson, now=start + timedelta(seconds=0.5)
+    )
+    assert result.completed is False
+    assert result.remaining_seconds == 300
+
+
+def test_quick_forged_reports_from_a_learner_who_opened_long_ago_credit_little(
+    short_audio_lesson, villager
+):
+    opened = timezone.now() - timedelta(days=1)
+    services.lesson_open(user=villager, lesson=short_audio_lesson, now=opened)
+    start = timezone.now()
+    # The first step may be real play (a day has passed since the lesson opened); the
+    # other 15 come 0.025 s apart, so each is credited 0.05 s at most.
+    _forge_reports(villager, short_audio_lesson, start=start)
+    progress = LessonProgress.objects.get(user=villager, lesson=short_audio_lesson)
+    assert progress.media_played_seconds == pytest.approx(2.79 + 15 * 0.05)
+    assert services.lesson_media_duration(lesson=short_audio_lesson) == 48
+    assert progress.media_played_seconds < 0.9 * 48
+
+
 def test_reported_positions_are_capped_at_the_media_length(audio_lesson, villager):
     start = timezone.now()
     services.lesson_open(user=villager, lesson=audio_lesson, now=start)
     services.lesson_media_report(
-        user=villager, lesson=audio_lesson, position=5000, now=start + timedelta(hours=2)
+        user=villager,
+        lesson=audio_lesson,
+        position=5000,
+        now=start + timedelta(hours=2),
     )
     progress = LessonProgress.objects.get(user=villager, lesson=audio_lesson)
     assert progress.media_position == 100
@@ -162,6 +235,9 @@ def test_completing_requires_login_and_post(client, learning):
 def test_media_report_endpoint_checks_input(client, audio_lesson, villager):
     url = reverse("courses:media_report", args=[audio_lesson.pk])
     assert client.post(url, data={}, content_type="application/json").status_code == 403
+    services.lesson_open(
+        user=villager, lesson=audio_lesson, now=timezone.now() - timedelta(seconds=10)
+    )
     client.force_login(villager)
     bad = client.post(url, data={"position": "nan"}, content_type="application/json")
     assert bad.status_code == 400
@@ -197,7 +273,11 @@ def test_unpublished_lessons_do_not_count_towards_progress(learning, villager):
     _complete(villager, l1)
     l2.unpublish()
     outline = selectors.course_outline(course=learning["course"], user=villager)
-    assert (outline["completed_count"], outline["lesson_count"], outline["percent"]) == (1, 2, 50)
+    assert (
+        outline["completed_count"],
+        outline["lesson_count"],
+        outline["percent"],
+    ) == (1, 2, 50)
 
 
 def test_history_lists_lessons_most_recent_first_with_course(learning, villager):
@@ -207,7 +287,8 @@ def test_history_lists_lessons_most_recent_first_with_course(learning, villager)
     services.lesson_open(user=villager, lesson=l1, now=now)
     history = list(selectors.learning_history(user=villager))
     assert [(r.lesson_id, r.course_title) for r in history] == [
-        (l1.pk, "课程甲"), (l2.pk, "课程甲"),
+        (l1.pk, "课程甲"),
+        (l2.pk, "课程甲"),
     ]
 
 
