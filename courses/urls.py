@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/lessons/<int:page_id>/media/", views.media_report, name="media_report"),
     path("story-submissions/", views.my_submissions, name="my_submissions"),
     path("story-submissions/new/", views.story_submit, name="story_submit"),
+    path("pending-photos/<path:name>", views.pending_photo, name="pending_photo"),
 ]

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import json
 import math
+import mimetypes
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from units.permissions import can_edit_content
+
 from . import selectors, services
 from .forms import StorySubmissionForm
 from .models import LessonPage, StoryIndexPage
+from .storage import is_pending_photo, private_storage
 
 HISTORY_PAGE_SIZE = 20
 SUBMISSIONS_PAGE_SIZE = 20
@@ -101,3 +106,22 @@ def my_submissions(request):
         selectors.submission_list(user=request.user), SUBMISSIONS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(request, "courses/my_submissions.html", {"submissions": submissions})
+
+
+def pending_photo(request, name: str):
+    """A story photo awaiting moderation (or a rendition of it), for editors only: it
+    lives outside MEDIA_ROOT, so this is the only way to it. Anyone else gets a 404, as
+    if it did not exist."""
+    if not can_edit_content(request.user) or not is_pending_photo(name):
+        raise Http404
+    storage = private_storage()
+    try:
+        if not storage.exists(name):
+            raise Http404
+        handle = storage.open(name, "rb")
+    except SuspiciousFileOperation as error:
+        raise Http404 from error
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

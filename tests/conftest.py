@@ -36,6 +36,7 @@ def _kinds_after_a_flush(request):
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMPORT_UPLOAD_ROOT = tmp_path / "import-uploads"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 

@@ -241,7 +241,7 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "courses.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -249,6 +249,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Spreadsheets larger than this are refused before parsing (imports of units, people,
 # questions, responses).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Story photos awaiting moderation: outside MEDIA_ROOT, shown to editors by a view only
+# (courses.storage); approval moves them to MEDIA_ROOT.
+PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private-media")
+)
 # Where an uploaded spreadsheet waits between preview and confirm: private, never served.
 IMPORT_UPLOAD_ROOT = Path(
     os.environ.get("IMPORT_UPLOAD_ROOT", BASE_DIR / "var" / "import-uploads")
