@@ -308,4 +308,3 @@ class PersonPermissionPolicy(BasePermissionPolicy):
 
     def users_with_any_permission(self, actions):
         return _administrators()
-
