@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -38,6 +39,8 @@ from .models import (
     Survey,
 )
 from .selectors import survey_has_collected_data
+
+logger = logging.getLogger("surveys")
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -205,7 +208,7 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
     units = Unit.objects.filter(path__startswith=campaign.root_unit.path).only(
         "id", "headcount"
     )
-    CampaignUnit.objects.bulk_create(
+    members = CampaignUnit.objects.bulk_create(
         CampaignUnit(
             campaign=campaign,
             unit=unit,
@@ -217,6 +220,13 @@ def campaign_open(*, campaign: Campaign) -> Campaign:
     campaign.state = CampaignState.OPEN
     campaign.opened_at = timezone.now()
     campaign.save(update_fields=["state", "opened_at"])
+    logger.info(
+        "campaign opened: id=%s root=%s units=%d headcount=%d",
+        campaign.pk,
+        campaign.root_unit.code,
+        len(members),
+        sum(m.headcount for m in members),
+    )
     return campaign
 
 
@@ -241,6 +251,15 @@ def campaign_close(*, campaign: Campaign) -> Campaign:
     campaign.frozen_scorecard["campaign"]["closed_at"] = campaign.closed_at.isoformat()
     campaign.save(update_fields=["frozen_scorecard", "state", "closed_at"])
     network_tallies_forget(campaign=campaign)
+    logger.info(
+        "campaign closed: id=%s respondents=%s",
+        campaign.pk,
+        sum(
+            row["participants"]
+            for row in campaign.frozen_scorecard["units"]
+            if row["parent_code"] is None
+        ),
+    )
     return campaign
 
 

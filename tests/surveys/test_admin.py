@@ -308,3 +308,17 @@ def test_dashboard_shows_targets_as_percentages(client, manager, scored):
     dashboard = client.get(f"/admin/surveys/campaigns/{scored.pk}/").content.decode()
     assert "参与率 85.0%，认知度 85.0%，满意度 85.0%；认知达标线 80.0%" in dashboard
     assert "0.85" not in dashboard
+
+
+def test_opening_and_closing_a_campaign_is_logged_with_context(survey, city, caplog):
+    import logging
+
+    from surveys.services import campaign_close, campaign_create, campaign_open
+
+    campaign = campaign_create(survey=survey, root_unit=city, title="日志测评")
+    with caplog.at_level(logging.INFO, logger="surveys"):
+        campaign_open(campaign=campaign)
+        campaign_close(campaign=campaign)
+    messages = [r.getMessage() for r in caplog.records if r.name == "surveys"]
+    assert f"campaign opened: id={campaign.pk} root=YK units=6 headcount=180" in messages
+    assert f"campaign closed: id={campaign.pk} respondents=0" in messages
