@@ -7,3 +7,11 @@ class CoursesConfig(AppConfig):
 
     name = "courses"
     verbose_name = _("学习")
+
+    def ready(self):
+        from wagtail.signals import page_published
+
+        from .models import StoryPage
+        from .signals import story_published
+
+        page_published.connect(story_published, sender=StoryPage)

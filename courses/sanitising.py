@@ -21,6 +21,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .storage import PENDING_PREFIX
+
 STORY_TAGS = {"p", "br", "b", "i", "ul", "ol", "li", "blockquote"}
 MAX_IMAGES = 6
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -57,7 +59,8 @@ def check_story_image(upload: UploadedFile) -> CheckedImage:
     name = upload.name or ""
     if upload.size > MAX_IMAGE_BYTES:
         raise ValidationError(
-            _("图片“%(name)s”超过 5 MB，请压缩后再上传。") % {"name": name}, code="too_big"
+            _("图片“%(name)s”超过 5 MB，请压缩后再上传。") % {"name": name},
+            code="too_big",
         )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     try:
@@ -69,18 +72,27 @@ def check_story_image(upload: UploadedFile) -> CheckedImage:
                 image_format, (width, height) = image.format, image.size
                 if width * height > MAX_IMAGE_PIXELS:
                     raise ValidationError(
-                        _("图片“%(name)s”像素过多（最多 2400 万像素）。") % {"name": name},
+                        _("图片“%(name)s”像素过多（最多 2400 万像素）。")
+                        % {"name": name},
                         code="too_many_pixels",
                     )
                 image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, OSError, SyntaxError) as error:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+    ) as error:
         raise ValidationError(
             _("“%(name)s”不是可识别的图片文件。") % {"name": name}, code="not_image"
         ) from error
     finally:
         upload.seek(0)
-    if image_format not in IMAGE_FORMATS or extension not in IMAGE_FORMATS[image_format]:
+    if (
+        image_format not in IMAGE_FORMATS
+        or extension not in IMAGE_FORMATS[image_format]
+    ):
         raise ValidationError(
             _("“%(name)s”：只接受 JPG、PNG 或 WebP 图片，且扩展名须与内容一致。")
             % {"name": name},
@@ -106,4 +118,7 @@ def story_image_file(checked: CheckedImage) -> ContentFile:
         upright.save(buffer, format=checked.format, **options)
     checked.file.seek(0)
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[checked.format]
-    return ContentFile(buffer.getvalue(), name=f"story-{uuid.uuid4().hex}.{extension}")
+    # The pending name keeps the file in private storage until the story is approved.
+    return ContentFile(
+        buffer.getvalue(), name=f"{PENDING_PREFIX}{uuid.uuid4().hex}.{extension}"
+    )

@@ -19,7 +19,8 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 PENDING_PREFIX = "story-pending-"
-_PENDING_NAME = re.compile(rf"^{PENDING_PREFIX}[0-9a-f]{{32}}")
+# Wagtail shortens the name in renditions, so only the start of the hex is required.
+_PENDING_NAME = re.compile(rf"^{PENDING_PREFIX}[0-9a-f]{{16}}")
 
 
 def is_pending_photo(name: str) -> bool:

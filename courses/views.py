@@ -68,11 +68,15 @@ def media_report(request, page_id: int):
         return HttpResponseBadRequest("position")
     if not math.isfinite(position):
         return HttpResponseBadRequest("position")
-    progress = services.lesson_media_report(user=request.user, lesson=lesson, position=position)
-    return JsonResponse({
-        "played_seconds": round(progress.media_played_seconds, 1),
-        "duration": services.lesson_media_duration(lesson=lesson),
-    })
+    progress = services.lesson_media_report(
+        user=request.user, lesson=lesson, position=position
+    )
+    return JsonResponse(
+        {
+            "played_seconds": round(progress.media_played_seconds, 1),
+            "duration": services.lesson_media_duration(lesson=lesson),
+        }
+    )
 
 
 def _story_index() -> StoryIndexPage:
@@ -89,10 +93,26 @@ def story_submit(request):
         form = StorySubmissionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            services.story_submit(
-                user=request.user, index=index, title=data["title"], text=data["text"],
-                images=data["images"], token=data["token"], place=data["place"],
-            )
+            try:
+                services.story_submit(
+                    user=request.user,
+                    index=index,
+                    title=data["title"],
+                    text=data["text"],
+                    images=data["images"],
+                    token=data["token"],
+                    place=data["place"],
+                )
+            except services.StoryTokenTaken:
+                form.add_error(None, _("这份表单已经提交过，请刷新页面后重新填写。"))
+                return render(
+                    request,
+                    "courses/story_submit.html",
+                    {"form": form, "index": index},
+                    status=409,
+                )
+            # A form posted again (double tap, several tabs) lands here too, on the
+            # one story the first post made.
             messages.success(request, _("投稿已提交，编辑审核通过后将发布。"))
             return redirect("courses:my_submissions")
     else:

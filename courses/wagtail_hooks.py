@@ -1,6 +1,8 @@
-"""Registration only: the learning sections on the home page and on 我的."""
+"""Registration only: the learning sections on the home page and on 我的, and the image
+chooser's respect for private collections."""
 
 from wagtail import hooks
+from wagtail.api.v2.utils import get_restricted_collection_ids
 
 from home.selectors import Section
 
@@ -19,3 +21,11 @@ def learning_on_home(request, page):
 def learning_on_me(request):
     context = selectors.me_section(user=request.user)
     return Section(order=10, template="courses/me_section.html", context=context)
+
+
+@hooks.register("construct_image_chooser_queryset")
+def hide_restricted_collections(images, request):
+    # The chooser lists what a collection permission allows, inherited from the root;
+    # photos awaiting moderation sit behind a view restriction for editors, which the
+    # admin image API already honours, so the chooser honours it as well.
+    return images.exclude(collection__in=get_restricted_collection_ids(request))
