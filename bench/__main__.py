@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["scorecard", "quizzes", "learning", "paper"]
+BENCHMARKS = ["scorecard", "quizzes", "learning", "paper", "units"]
 
 
 def main() -> int:

@@ -9,6 +9,11 @@ app_name = "units_admin"
 urlpatterns = [
     path("import/", views.UnitImportView.as_view(), name="unit_import"),
     path("import/template/", views.unit_template, name="unit_template"),
+    path(
+        "import/jobs/<uuid:job_id>/",
+        views.unit_import_job_status,
+        name="unit_import_job",
+    ),
     path("export/", views.unit_export, name="unit_export"),
     path("people/import/", views.PersonImportView.as_view(), name="person_import"),
     path("people/import/template/", views.person_template, name="person_template"),

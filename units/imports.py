@@ -147,8 +147,9 @@ class UnitImporter:
     `units_bulk_save`: linear in the number of rows, so a city's 100,000-unit roster
     checks and writes in seconds (docs/benchmarks.md).
 
-    `progress(phase, done, total)`, when given, hears "check" and "write" as they go
-    (the admin's background import shows it as a progress bar)."""
+    `progress("check", done, total)`, when given, hears how far the check is (the
+    admin's background import shows it as a progress bar; the write that follows runs
+    in one transaction, where progress would not be visible to anyone)."""
 
     required = ("code", "name", "kind")
     aliases = {
@@ -233,6 +234,7 @@ class UnitImporter:
         for r in rows:
             parent_of[r.code] = r.parent_code or None
         depths = self._depths(parent_of)
+        self.progress("check", total, total)
         good = []
         for r in rows:
             if r.parent_code and r.parent_code not in known:
@@ -349,10 +351,7 @@ class UnitImporter:
             for r in plan
             if r.action != "unchanged"
         ]
-        units_bulk_save(
-            specs=specs,
-            progress=lambda done, total: self.progress("write", done, total),
-        )
+        units_bulk_save(specs=specs)
 
 
 @dataclass

@@ -7,6 +7,7 @@ a subtree is a `path__startswith` filter, so rollups stay single SQL queries.
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
@@ -147,3 +148,32 @@ class ActivationCode(models.Model):
     @property
     def usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class UnitImportJob(models.Model):
+    """A units file too large for one request (UNIT_IMPORT_BACKGROUND_ROWS), checked
+    and then written by the background worker while the admin page shows progress.
+
+    The file waits in IMPORT_UPLOAD_ROOT (never public) until it is written or
+    abandoned; `report` keeps what the import page shows: counts, errors, preview."""
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("检查中")
+        CHECKED = "checked", _("已检查")
+        WRITING = "writing", _("导入中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("导入失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    upload = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("单元导入任务")
+        verbose_name_plural = _("单元导入任务")

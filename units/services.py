@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ActivationCode, Role, Unit, UnitKind, User
+from .models import ActivationCode, Role, Unit, UnitImportJob, UnitKind, User
 from .permissions import ROLE_GROUPS, needs_admin_access
 
 DEFAULT_KINDS = ["机关", "企业", "学校", "医院", "村居", "家庭", "中介", "其他"]
@@ -130,7 +134,7 @@ def _step(position: int) -> str:
 
 
 @transaction.atomic
-def units_bulk_save(*, specs: list[UnitSpec], progress=None) -> None:
+def units_bulk_save(*, specs: list[UnitSpec]) -> None:
     """Create and update many units at once, parents and moves included, in a handful
     of statements instead of treebeard's several per unit.
 
@@ -138,8 +142,7 @@ def units_bulk_save(*, specs: list[UnitSpec], progress=None) -> None:
     receives a unit are numbered 1, 2, 3… in code order (what treebeard's sorted insert
     and `fix_tree(fix_paths=True)` give); elsewhere each unit keeps its own step, and
     only the units whose path, depth, numchild or fields change are written. Callers
-    have validated the specs (codes unique, parents known, no cycles).
-    `progress(done, total)` is called as rows are written."""
+    have validated the specs (codes unique, parents known, no cycles)."""
     fields = ("pk", "code", "path", "depth", "numchild", "name", "kind_id", "headcount")
     existing = {row[1]: row for row in Unit.objects.values_list(*fields)}
     code_at = {row[2]: code for code, row in existing.items()}
@@ -217,24 +220,16 @@ def units_bulk_save(*, specs: list[UnitSpec], progress=None) -> None:
             to_update.append(unit)
             if path != old_path:
                 moved.append(Unit(pk=pk, path=f"~{pk}"))
-    total = len(to_create) + len(to_update)
-    done = 0
     # Paths are unique: units that move step aside first, so that neither a new unit
     # nor a moved one lands on a path still held by a unit that has yet to move.
     Unit.objects.bulk_update(moved, ["path"], batch_size=BULK_BATCH)
     for start in range(0, len(to_create), BULK_BATCH):
         batch = to_create[start : start + BULK_BATCH]
         Unit.objects.bulk_create(batch)
-        done += len(batch)
-        if progress:
-            progress(done, total)
     changed = ["path", "depth", "numchild", "name", "kind", "headcount"]
     for start in range(0, len(to_update), BULK_BATCH):
         batch = to_update[start : start + BULK_BATCH]
         Unit.objects.bulk_update(batch, changed)
-        done += len(batch)
-        if progress:
-            progress(done, total)
 
 
 @transaction.atomic
@@ -243,6 +238,131 @@ def unit_delete(*, unit: Unit) -> None:
     if User.objects.filter(unit__path__startswith=unit.path).exists():
         raise ValidationError(_("该单元或其下级单元还有人员，不能删除。"))
     unit.delete()
+
+
+# --- large unit imports in the background ------------------------------------------
+
+# Errors and preview rows kept for the result page: more would not be read, and a file of
+# 100,000 bad rows would make a very large job row.
+JOB_REPORT_ERRORS = 1000
+JOB_PREVIEW_ROWS = 200
+# The check reports every PROGRESS_EVERY rows; the job row is written at most this often.
+JOB_PROGRESS_SECONDS = 0.5
+
+
+def _job_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.IMPORT_UPLOAD_ROOT)
+
+
+def unit_import_job_start(
+    *, user: User, data: bytes, filename: str, rows: int
+) -> UnitImportJob:
+    """Keep the file privately and queue its check; the admin page follows the job."""
+    job = UnitImportJob(user=user, filename=filename[:255], rows_total=rows)
+    job.upload = _job_storage().save(
+        f"units-job-{job.id.hex}{PurePath(filename).suffix.lower()}", ContentFile(data)
+    )
+    job.state = UnitImportJob.State.CHECKING
+    job.save()
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: UnitImportJob) -> None:
+    from .tasks import unit_import_job
+
+    # After commit: the worker must find the job row it is given.
+    transaction.on_commit(lambda: unit_import_job.enqueue(str(job.pk)))
+
+
+def unit_import_job_confirm(*, job: UnitImportJob) -> bool:
+    """Queue the write of a checked job. Only one confirmation wins (a double click or a
+    second tab finds the job no longer waiting and changes nothing)."""
+    claimed = UnitImportJob.objects.filter(
+        pk=job.pk, state=UnitImportJob.State.CHECKED, report__ok=True
+    ).update(state=UnitImportJob.State.WRITING, rows_done=0)
+    if claimed:
+        _enqueue(job)
+    return bool(claimed)
+
+
+def _report_json(report) -> dict:
+    return {
+        "ok": report.ok,
+        "applied": report.applied,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "error_count": len(report.errors),
+        "errors": [
+            [e.row, e.column, e.message] for e in report.errors[:JOB_REPORT_ERRORS]
+        ],
+        "notes": list(report.notes),
+        "preview_count": len(report.preview),
+        "preview": report.preview[:JOB_PREVIEW_ROWS],
+        "summary": report.summary(),
+    }
+
+
+def unit_import_job_run(*, job_id: str) -> str:
+    """The worker's part: check (state checking) or write (state writing) the file.
+
+    Progress is written outside the import's transaction (the check runs before it), so
+    the status page sees it while the job runs."""
+    from tabular.importing import import_file
+
+    from .imports import UnitImporter
+
+    job = UnitImportJob.objects.get(pk=job_id)
+    writing = job.state == UnitImportJob.State.WRITING
+    if job.state not in (UnitImportJob.State.CHECKING, UnitImportJob.State.WRITING):
+        return job.state
+    last = 0.0
+
+    def progress(phase: str, done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if phase == "check" and (now - last >= JOB_PROGRESS_SECONDS or done == total):
+            last = now
+            UnitImportJob.objects.filter(pk=job.pk).update(
+                rows_done=done, rows_total=total
+            )
+
+    storage = _job_storage()
+    try:
+        with storage.open(job.upload, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        data = None
+    if data is None:
+        report_json = {
+            "ok": False,
+            "error_count": 1,
+            "errors": [[0, "", str(_("上传的文件已失效，请重新上传。"))]],
+        }
+        state = UnitImportJob.State.FAILED
+    else:
+        report = import_file(
+            UnitImporter(progress=progress),
+            data=data,
+            filename=job.upload,
+            dry_run=not writing,
+        )
+        report_json = _report_json(report)
+        if writing:
+            state = (
+                UnitImportJob.State.DONE
+                if report.applied
+                else UnitImportJob.State.FAILED
+            )
+        else:
+            state = UnitImportJob.State.CHECKED
+    if state != UnitImportJob.State.CHECKED or not report_json["ok"]:
+        storage.delete(job.upload)
+    UnitImportJob.objects.filter(pk=job.pk).update(
+        state=state, report=report_json, rows_done=job.rows_total
+    )
+    return state
 
 
 # --- people ------------------------------------------------------------------------

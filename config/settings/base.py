@@ -204,6 +204,7 @@ AXES_LOCKOUT_CALLABLE = "units.views.accounts.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["password1", "password2", "code"]
 AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 # ---------------------------------------------------------------------------
 # Tasks: Wagtail's own bookkeeping (search and reference index) keeps running at once,
@@ -285,6 +286,8 @@ LOGGING = {
     # Background-task bookkeeping (search index, reference index) is noise at INFO.
     "loggers": {
         "django_tasks": {"level": "WARNING"},
+        # Failed logins and lockouts are warnings; each successful login is not news.
+        "axes": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },
 }

@@ -4,7 +4,11 @@ activation codes."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from tabular.admin_views import ImportView
 from tabular.exporting import download_response, rows_to_csv
 from tabular.import_templates import import_template_xlsx
+from tabular.reading import TableError, read_table
+from tabular.report import ImportReport, RowError
 
 from .. import permissions
 from ..imports import (
@@ -25,7 +31,7 @@ from ..imports import (
     people_template_columns,
     unit_template_columns,
 )
-from ..models import Unit
+from ..models import Unit, UnitImportJob
 from ..resources import (
     ACTIVATION_SHEET_HEADERS,
     activation_sheet_rows,
@@ -33,17 +39,93 @@ from ..resources import (
     export_units,
 )
 from ..selectors import people_not_activated
-from ..services import activation_codes_issue
+from ..services import (
+    activation_codes_issue,
+    unit_import_job_confirm,
+    unit_import_job_start,
+)
 
 EXPORT_FORMATS = ("xlsx", "csv")
 
 
 class UnitImportView(ImportView):
+    """The units import page. Files of more than UNIT_IMPORT_BACKGROUND_ROWS rows are
+    checked and written by the background worker: the page (?job=<id>) shows a progress
+    bar until the check is done, then the usual preview and confirm button, then the
+    progress of the write."""
+
     importer_class = UnitImporter
     title = gettext_lazy("导入清廉单元")
     success_url_name = "units_unit:index"
     list_label = gettext_lazy("单元树")
     example_url_name = "units_admin:unit_template"
+
+    def get(self, request):
+        if "job" in request.GET:
+            return self._job_page(request, self._job(request))
+        return super().get(request)
+
+    def post(self, request):
+        if "job" in request.GET and request.POST.get("token") == request.GET["job"]:
+            return self._job_confirm(request, self._job(request))
+        form = self.form_class(request.POST, request.FILES)
+        if not request.POST.get("token") and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            upload.seek(0)
+            rows = _row_count(data, upload.name)
+            if rows > settings.UNIT_IMPORT_BACKGROUND_ROWS:
+                job = unit_import_job_start(
+                    user=request.user, data=data, filename=upload.name, rows=rows
+                )
+                return redirect(f"{reverse('units_admin:unit_import')}?job={job.pk}")
+        return super().post(request)
+
+    @staticmethod
+    def _job(request) -> UnitImportJob:
+        try:
+            return UnitImportJob.objects.get(pk=request.GET["job"], user=request.user)
+        except (UnitImportJob.DoesNotExist, ValidationError) as exc:
+            raise Http404 from exc
+
+    def _job_page(self, request, job: UnitImportJob):
+        State = UnitImportJob.State
+        if job.state == State.DONE:
+            messages.success(
+                request, _("导入完成：%(summary)s") % {"summary": job.report["summary"]}
+            )
+            return redirect(self.success_url_name)
+        if job.state in (State.CHECKING, State.WRITING):
+            return self.render(
+                request,
+                form=None,
+                job=job,
+                status=job_status(job),
+                status_url=reverse("units_admin:unit_import_job", args=[job.pk]),
+                template="units/admin/import_progress.html",
+            )
+        report, preview = _report_from_json(job.report)
+        return self.render(
+            request,
+            form=self.form_class(),
+            report=report,
+            preview=preview,
+            preview_truncated=job.report.get("preview_count", 0) > len(preview),
+            token=job.pk if job.state == State.CHECKED and report.ok else "",
+            carried={},
+            filename=job.filename,
+        )
+
+    def _job_confirm(self, request, job: UnitImportJob):
+        if not unit_import_job_confirm(job=job):
+            messages.warning(request, _("该文件已确认导入，无需再次确认。"))
+        return redirect(f"{reverse('units_admin:unit_import')}?job={job.pk}")
+
+    def render(self, request, template=None, **context):
+        response = super().render(request, **context)
+        if template:
+            response.template_name = template
+        return response
 
     @property
     def columns(self):
@@ -81,6 +163,79 @@ class PersonImportView(ImportView):
 
     def has_permission(self, user):
         return permissions.can_import_people(user)
+
+
+def _row_count(data: bytes, filename: str) -> int:
+    """Data rows of an upload, to choose between this request and the worker; a file
+    that cannot be read is left to the normal check, which reports why."""
+    try:
+        table = read_table(
+            data,
+            filename,
+            required=UnitImporter.required,
+            aliases=UnitImporter.aliases,
+        )
+    except TableError:
+        return 0
+    return len(table.rows)
+
+
+def _report_from_json(data: dict) -> tuple[ImportReport, list[dict]]:
+    report = ImportReport(
+        errors=[
+            RowError(row, column, message) for row, column, message in data["errors"]
+        ],
+        created=data.get("created", 0),
+        updated=data.get("updated", 0),
+        unchanged=data.get("unchanged", 0),
+        notes=list(data.get("notes", [])),
+    )
+    hidden = data.get("error_count", 0) - len(report.errors)
+    if hidden > 0:
+        report.notes.append(
+            _("另有 %(count)s 处错误未列出。") % {"count": f"{hidden:,}"}
+        )
+    return report, list(data.get("preview", []))
+
+
+def job_status(job: UnitImportJob) -> dict:
+    """What the progress bar shows, also served as JSON to the page's script."""
+    State = UnitImportJob.State
+    total = job.rows_total or 0
+    done = min(job.rows_done, total)
+    checking_done = total and done >= total
+    if job.state == State.CHECKING:
+        label = _("正在检查第 %(done)s / %(total)s 行…") % {
+            "done": f"{done:,}",
+            "total": f"{total:,}",
+        }
+    elif job.state == State.WRITING and not checking_done:
+        label = _("正在再次检查第 %(done)s / %(total)s 行…") % {
+            "done": f"{done:,}",
+            "total": f"{total:,}",
+        }
+    elif job.state == State.WRITING:
+        label = _("正在写入 %(total)s 个单元…") % {"total": f"{total:,}"}
+    else:
+        label = job.get_state_display()
+    return {
+        "state": job.state,
+        "finished": job.state not in (State.CHECKING, State.WRITING),
+        "done": done,
+        "total": total,
+        # The write is one transaction: it has no steps to show, the bar runs on.
+        "indeterminate": job.state == State.WRITING and bool(checking_done),
+        "label": str(label),
+    }
+
+
+def unit_import_job_status(request, job_id):
+    if not permissions.can_change_units(request.user):
+        raise PermissionDenied
+    job = get_object_or_404(UnitImportJob, pk=job_id, user=request.user)
+    response = JsonResponse(job_status(job))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def unit_template(request):
