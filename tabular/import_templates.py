@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .exporting import neutralise
+from .exporting import append_row
 
 # Excel shows about one CJK character per two width units.
 MIN_WIDTH, MAX_WIDTH = 12, 60
@@ -43,7 +43,7 @@ def import_template_xlsx(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title[:31]
-    sheet.append([neutralise(h) for h in headers])
+    append_row(sheet, headers)
     bold = Font(bold=True)
     for index, header in enumerate(headers, start=1):
         sheet.cell(row=1, column=index).font = bold
@@ -56,7 +56,7 @@ def import_template_xlsx(
     explained = workbook.create_sheet(title=notes_title[:31])
     explained.append([_("列名"), _("说明")])
     for header, explanation in notes:
-        explained.append([neutralise(header), neutralise(str(explanation))])
+        append_row(explained, [header, str(explanation)])
     explained.column_dimensions["A"].width = MIN_WIDTH + 4
     explained.column_dimensions["B"].width = MAX_WIDTH + 20
     for number, row in enumerate(explained.iter_rows(), start=1):

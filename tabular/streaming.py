@@ -1,12 +1,24 @@
-"""Read a large spreadsheet one row at a time (paper questionnaires: 50,000 rows and more).
+"""Read a spreadsheet one row at a time: the one reader of every import (units, people,
+questions, survey structure, paper questionnaires).
 
-`read_table` (openpyxl) holds every row and reads about 50,000 cells a second; a
-50,000-row paper file has a million. Here the worksheet XML is parsed with expat as it is
-decompressed and each row is handed on as soon as it ends, so memory does not grow with
-the file and reading takes a second or two. Cells give their text as `read_table` gives
-it (whole numbers without ".0", shared and inline strings, cached formula results); cell
-styles are not read, so a date cell gives its serial number — fine for answer codes,
-not a reader for every sheet.
+openpyxl holds every row, reads about 50,000 cells a second and pads each row to the
+range the sheet declares: a 1.5 KB file declaring A1:XFD8000 became 131 million empty
+cells (15 s, 1.2 GB). Here the worksheet XML is parsed with expat as it is decompressed
+and each row is handed on as soon as it ends, with only the cells that hold text, so
+memory does not grow with the declared range and reading takes a second or two.
+
+Limits (LIMITS, refused with a clear TableError before or while reading):
+- the archive may expand to MAX_UNCOMPRESSED_BYTES in all (the sum of its members'
+  sizes, which zipfile also enforces while decompressing), and no more than
+  MAX_COMPRESSION_RATIO times its compressed size once past RATIO_FLOOR_BYTES — real
+  sheets compress about 10 times, zip bombs hundreds or thousands of times;
+- MAX_ROWS data rows and MAX_COLUMNS columns with text (empty cells past the last
+  one with text, and blank rows, are dropped, not counted).
+
+Cells give their text as Excel shows it for the importers' purposes: whole numbers
+without ".0", shared and inline strings, cached formula results, the apostrophe an
+export put before formula-like text removed (tabular.exporting.unquote). Cell styles
+are not read, so a date cell gives its serial number; no importer reads dates.
 """
 
 from __future__ import annotations
@@ -21,9 +33,16 @@ from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
+from .exporting import unquote
 from .reading import SUPPORTED_EXTENSIONS, Row, TableError, _cell_text, decode_text
 
 CHUNK = 1 << 16
+
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+RATIO_FLOOR_BYTES = 1024 * 1024
 
 
 class RowStream:
@@ -193,10 +212,65 @@ def _number_text(value: str) -> str:
     return _cell_text(number)
 
 
+def _too_large() -> TableError:
+    return TableError(
+        _(
+            "文件过大：解压后超过 %(mb)s MB。请删去无关的工作表和格式，"
+            "或拆分成几个文件分批导入。"
+        )
+        % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+    )
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive that would expand too far, before reading any of it."""
+    members = archive.infolist()
+    expanded = sum(m.file_size for m in members)
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise _too_large()
+    compressed = sum(m.compress_size for m in members)
+    if expanded > RATIO_FLOOR_BYTES and expanded > MAX_COMPRESSION_RATIO * max(
+        compressed, 1
+    ):
+        raise TableError(
+            _(
+                "文件压缩比异常（解压后是原来的 %(ratio)s 倍），不像正常的表格文件，"
+                "未读取。请在 Excel 中另存为 xlsx 后再上传。"
+            )
+            % {"ratio": expanded // max(compressed, 1)}
+        )
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _too_wide(row: int, column: int) -> TableError:
+    return TableError(
+        _(
+            "列数过多：第 %(row)s 行第 %(letter)s 列（第 %(column)s 列）还有内容，"
+            "最多 %(limit)s 列。请删去无关的列后再导入。"
+        )
+        % {
+            "row": row,
+            "letter": _column_letters(column),
+            "column": column + 1,
+            "limit": MAX_COLUMNS,
+        }
+    )
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) of the first worksheet, row by row."""
+    """(row number, cell texts) of the first worksheet, row by row: only rows with
+    text, each up to its last cell with text."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+        _check_archive(archive)
         sheet, strings_name = _workbook_parts(archive)
         strings = _shared_strings(archive, strings_name) if strings_name else []
         handle = archive.open(sheet)
@@ -237,11 +311,17 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
                 value = _number_text(value) if value else ""
             elif kind == "b":
                 value = "True" if value == "1" else "False"
+            value = value.strip()
+            if not value:
+                # An empty cell far to the right (XFD) must not widen the row.
+                return
+            if column >= MAX_COLUMNS:
+                raise _too_wide(row, column)
             width = len(cells)
             if column >= width:
                 cells.extend([""] * (column - width + 1))
-            cells[column] = value.strip()
-        elif tag == "row":
+            cells[column] = value
+        elif tag == "row" and cells:
             done.append((row, cells.copy()))
 
     def text(data):
@@ -262,9 +342,40 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cell texts), with the xlsx reader's trimming and column limit."""
+    if len(data) > MAX_UNCOMPRESSED_BYTES:
+        raise _too_large()
     reader = csv.reader(io.StringIO(decode_text(data), newline=""))
-    for number, cells in enumerate(reader, start=1):
-        yield number, [c.strip() for c in cells]
+    try:
+        for number, cells in enumerate(reader, start=1):
+            cells = [c.strip() for c in cells]
+            while cells and not cells[-1]:
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise _too_wide(number, len(cells) - 1)
+            if cells:
+                yield number, cells
+    except csv.Error as exc:
+        raise TableError(_("无法读取 csv 文件：%(error)s") % {"error": exc}) from exc
+
+
+def _limited(
+    raw: Iterator[tuple[int, list[str]]],
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows with text, apostrophes of exports removed, refused past MAX_ROWS data rows
+    (the header is the first row with text, so one more)."""
+    count = 0
+    for number, cells in raw:
+        cells = [unquote(c) if c.startswith("'") else c for c in cells]
+        if not any(cells):
+            continue
+        count += 1
+        if count > MAX_ROWS + 1:
+            raise TableError(
+                _("行数过多：超过 %(limit)s 行数据。请拆分成几个文件分批导入。")
+                % {"limit": f"{MAX_ROWS:,}"}
+            )
+        yield number, cells
 
 
 def stream_table(
@@ -287,9 +398,9 @@ def stream_table(
         )
     if not data:
         raise TableError(_("文件是空的。"))
-    raw = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)
+    raw = _limited(_xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data))
     aliases = {k.strip().lower(): v for k, v in (aliases or {}).items()}
-    header = next((cells for _n, cells in raw if any(cells)), None)
+    header = next((cells for _n, cells in raw), None)
     if header is None:
         raise TableError(_("文件中没有表头和数据。"))
     headers = []
@@ -310,8 +421,6 @@ def stream_table(
 
     def rows() -> Iterator[Row]:
         for number, cells in raw:
-            if not any(cells):
-                continue
             width = len(cells)
             yield Row(
                 number=number,

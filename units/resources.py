@@ -1,15 +1,18 @@
 """Exports of units and people through django-import-export, in the same columns the
-importers read, so an exported file can be edited and imported back."""
+importers read, so an exported file can be edited and imported back.
+
+django-import-export gathers the rows; tabular.exporting writes the file, so these
+exports follow the cell rule of every other export (text never runs as a formula, and
+comes back unchanged through the importers)."""
 
 from __future__ import annotations
 
 from import_export import fields, resources
-from import_export.formats.base_formats import CSV, XLSX
+
+from tabular.exporting import rows_to_csv, rows_to_xlsx
 
 from .models import Role, Unit, User
 from .selectors import unit_parent_codes
-
-EXPORT_FORMATS = {"xlsx": XLSX, "csv": CSV}
 
 
 class UnitResource(resources.ModelResource):
@@ -53,22 +56,19 @@ def export_units(queryset, file_format: str) -> bytes:
     queryset = queryset.select_related("kind").order_by("path")
     resource = UnitResource(parent_codes=unit_parent_codes(queryset=queryset))
     dataset = resource.export(queryset=queryset)
-    return _encode(dataset, file_format)
+    return _encode(dataset, file_format, title="units")
 
 
 def export_people(queryset, file_format: str) -> bytes:
     queryset = queryset.select_related("unit").order_by("unit__path", "username")
     dataset = PersonResource().export(queryset=queryset)
-    return _encode(dataset, file_format)
+    return _encode(dataset, file_format, title="people")
 
 
-def _encode(dataset, file_format: str) -> bytes:
-    fmt = EXPORT_FORMATS[file_format]()
-    data = fmt.export_data(dataset)
-    if isinstance(data, str):
-        # UTF-8 with BOM: Excel in China then opens the CSV with the right encoding.
-        return ("\ufeff" + data).encode("utf-8")
-    return data
+def _encode(dataset, file_format: str, *, title: str) -> bytes:
+    if file_format == "csv":
+        return rows_to_csv(dataset.headers, dataset)
+    return rows_to_xlsx([(title, dataset.headers, dataset)])
 
 
 ACTIVATION_SHEET_HEADERS = ["username", "name", "unit_code", "code", "expires"]

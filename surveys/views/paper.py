@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from tabular.exporting import CONTENT_TYPES, neutralise
+from tabular.exporting import CONTENT_TYPES, append_row
 from units import permissions
 
 from ..imports import TEXT_ROW_MARKER
@@ -32,7 +32,7 @@ def paper_template_xlsx(*, campaign: Campaign) -> bytes:
     sheet = workbook.active
     sheet.title = _("答卷")
     sheet.append(["unit_code", *(q.code for q in questions)])
-    sheet.append([_(TEXT_ROW_MARKER), *(neutralise(q.text) for q in questions)])
+    append_row(sheet, [_(TEXT_ROW_MARKER), *(q.text for q in questions)])
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
@@ -63,13 +63,9 @@ def paper_template_xlsx(*, campaign: Campaign) -> bytes:
             options = _("文字")
         elif question.kind == QuestionKind.NUMBER:
             options = _("数字")
-        notes.append(
-            [
-                question.code,
-                question.get_kind_display(),
-                neutralise(question.text),
-                neutralise(options),
-            ]
+        append_row(
+            notes,
+            [question.code, question.get_kind_display(), question.text, options],
         )
     notes.append([])
     for line in (
@@ -81,7 +77,7 @@ def paper_template_xlsx(*, campaign: Campaign) -> bytes:
         ),
         _("填了不存在的选项或单元编码，整个文件都不会导入，并列出每处错误。"),
     ):
-        notes.append([neutralise(line)])
+        append_row(notes, [line])
     for cell in notes[1]:
         cell.font = bold
     for letter, width in (("A", 14), ("B", 14), ("C", 60), ("D", 60)):
@@ -92,7 +88,7 @@ def paper_template_xlsx(*, campaign: Campaign) -> bytes:
     for code, name in campaign.campaign_units.order_by("unit__path").values_list(
         "unit__code", "unit__name"
     ):
-        units.append([code, neutralise(name)])
+        append_row(units, [code, name])
     for cell in units[1]:
         cell.font = bold
     units.column_dimensions["A"].width = 20

@@ -302,8 +302,10 @@ def test_campaign_report_xlsx_sheets_and_formula_neutralisation(scored, tmp_path
     )
     book = load_workbook(path)
     assert book.sheetnames == ["summary", "units", "kinds", "items", "questions"]
-    texts = [row[2] for row in book["questions"].iter_rows(min_row=2, values_only=True)]
-    assert "=cmd|' /C calc'!A0" not in texts
+    # The text as a text cell, never a formula (tabular.exporting).
+    cells = [row[2] for row in book["questions"].iter_rows(min_row=2)]
+    typed = {(c.value, c.data_type) for c in cells if c.value.startswith("=")}
+    assert typed == {("=cmd|' /C calc'!A0", "s")}
     units = list(book["units"].iter_rows(values_only=True))
     assert units[0][0] == "unit_code"
     assert len(units) == 1 + 6
