@@ -27,8 +27,8 @@ setup: install messages
 	$(PY) manage.py load_demo
 
 run: setup
-	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/), with the background-task worker"
+	PY=$(PY) sh bin/run-dev $(HOST):$(PORT)
 
 test: install messages
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)

@@ -132,7 +132,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers (scorecards) run while a writer (an import) holds the lock.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+        {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            # The background worker writes a large unit import in one transaction (a
+            # few seconds for 100,000 units); other writers wait that long, not 5 s.
+            "timeout": 30,
+        }
     )
 
 # REDIS_URL, when set, carries the channel layer and the cache so several app servers

@@ -86,12 +86,12 @@ def test_a_large_file_goes_to_the_worker_and_the_page_shows_progress(
         "finished": False,
         "done": 0,
         "total": 12,
-        "indeterminate": False,
-        "label": "正在检查第 0 / 12 行…",
+        "indeterminate": True,
+        "label": "正在读取文件…",
     }
     html = admin_client.get(job_url(job)).content.decode()
     assert '<progress class="import-progress__bar"' in html
-    assert 'max="12" value="0"' in html
+    assert 'max="12" data-import-progress' in html
     assert 'role="status"' in html
     assert "units/import_progress.js" in html
     assert "<script>" not in html.split("import-progress")[1].split("</section>")[0]

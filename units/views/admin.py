@@ -204,7 +204,10 @@ def job_status(job: UnitImportJob) -> dict:
     total = job.rows_total or 0
     done = min(job.rows_done, total)
     checking_done = total and done >= total
-    if job.state == State.CHECKING:
+    reading = job.state in (State.CHECKING, State.WRITING) and done == 0
+    if reading:
+        label = _("正在读取文件…")
+    elif job.state == State.CHECKING:
         label = _("正在检查第 %(done)s / %(total)s 行…") % {
             "done": f"{done:,}",
             "total": f"{total:,}",
@@ -223,8 +226,9 @@ def job_status(job: UnitImportJob) -> dict:
         "finished": job.state not in (State.CHECKING, State.WRITING),
         "done": done,
         "total": total,
-        # The write is one transaction: it has no steps to show, the bar runs on.
-        "indeterminate": job.state == State.WRITING and bool(checking_done),
+        # Reading the file and the write (one transaction) have no steps to show.
+        "indeterminate": reading
+        or (job.state == State.WRITING and bool(checking_done)),
         "label": str(label),
     }
 
