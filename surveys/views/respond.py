@@ -8,6 +8,8 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -35,6 +37,13 @@ from ..services import (
 )
 
 CODE_SESSION_KEY = "surveys_code_{}"
+# The thank-you page names its campaign, so only a browser that has just answered it may
+# see it: otherwise walking the ids would list every campaign's title, drafts included.
+# A signed cookie rather than the session: nothing about the respondent is stored.
+ANSWERED_COOKIE = "sv_answered"
+ANSWERED_SALT = "surveys.thanks"
+ANSWERED_SECONDS = 24 * 3600
+ANSWERED_KEEP = 20
 
 # Refusals are logged with the campaign, unit and reason, never with the address or the
 # device cookie (an anonymous campaign stores nothing that identifies a respondent).
@@ -109,7 +118,7 @@ def identified(request, campaign_id: int):
         )
     existing = Response.objects.filter(campaign=campaign, user=user).first()
     if existing and existing.completed_at:
-        return redirect("surveys:thanks", campaign_id=campaign.pk)
+        return _to_thanks(request, campaign)
     return _questionnaire(
         request, campaign=campaign, unit=user.unit, user=user, draft=existing
     )
@@ -165,15 +174,46 @@ def code_answer(request, campaign_id: int):
     )
     if unit is None:
         if request.method == "POST" and _replayed(request):
-            return redirect("surveys:thanks", campaign_id=campaign.pk)
+            return _to_thanks(request, campaign)
         messages.error(request, _("请先输入邀请码。"))
         return redirect("surveys:code", campaign_id=campaign.pk)
     return _questionnaire(request, campaign=campaign, unit=unit, code_hash=code_hash)
 
 
 def thanks(request, campaign_id: int):
+    if campaign_id not in _answered(request):
+        raise Http404
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     return TemplateResponse(request, "surveys/thanks.html", {"campaign": campaign})
+
+
+def _answered(request) -> list[int]:
+    """Campaigns this browser answered within the last day (newest first)."""
+    try:
+        value = request.get_signed_cookie(
+            ANSWERED_COOKIE, salt=ANSWERED_SALT, max_age=ANSWERED_SECONDS
+        )
+    except (KeyError, signing.BadSignature):
+        return []
+    return [int(part) for part in value.split(",") if part.isdecimal()]
+
+
+def _to_thanks(request, campaign: Campaign):
+    """The redirect after an answer was stored (or found stored), marking the browser
+    as one that may see this campaign's thank-you page."""
+    answered = [campaign.pk, *(i for i in _answered(request) if i != campaign.pk)]
+    response = redirect("surveys:thanks", campaign_id=campaign.pk)
+    response.set_signed_cookie(
+        ANSWERED_COOKIE,
+        ",".join(str(i) for i in answered[:ANSWERED_KEEP]),
+        salt=ANSWERED_SALT,
+        max_age=ANSWERED_SECONDS,
+        path=reverse("surveys:index"),
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
 
 
 def _replayed(request) -> bool:
@@ -249,7 +289,7 @@ def _questionnaire(
             if not errors:
                 existing = Response.objects.filter(idempotency_key=key).first()
                 if existing is not None:
-                    return redirect("surveys:thanks", campaign_id=campaign.pk)
+                    return _to_thanks(request, campaign)
                 reservation = None
                 if link is not None:
                     reservation = ratelimit.submission_reserve(
@@ -294,7 +334,7 @@ def _questionnaire(
                     if reservation is not None and not created:
                         reservation.release()
                 request.session.pop(CODE_SESSION_KEY.format(campaign.pk), None)
-                return redirect("surveys:thanks", campaign_id=campaign.pk)
+                return _to_thanks(request, campaign)
         status = 400
     blocks = _blocks(questions, values, errors)
     answered = sum(

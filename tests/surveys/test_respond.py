@@ -272,3 +272,94 @@ def test_the_plain_invitation_code_is_never_kept_in_the_session(client, coded):
     stored = dict(client.session.items())
     assert code not in str(stored)
     assert InvitationCode.hash_code(code) in stored.values()
+
+
+def test_thanks_page_names_the_campaign_to_the_browser_that_answered(client, campaign):
+    reply = _post(client, _link(campaign))
+    page = client.get(reply["Location"])
+    assert page.status_code == 200
+    assert "您的问卷“2026 清廉测评”已收到。" in page.content.decode()
+
+
+def test_thanks_page_is_not_found_for_anyone_else(client, campaign):
+    from django.test import Client
+
+    _post(client, _link(campaign))
+    stranger = Client().get(f"/surveys/{campaign.pk}/thanks/")
+    assert stranger.status_code == 404
+    assert "2026 清廉测评" not in stranger.content.decode()
+
+
+def test_thanks_page_of_a_draft_campaign_is_not_found(client, city, survey):
+    draft = campaign_create(survey=survey, title="未发布的测评", root_unit=city)
+    page = client.get(f"/surveys/{draft.pk}/thanks/")
+    assert page.status_code == 404
+    assert "未发布的测评" not in page.content.decode()
+
+
+def test_answering_one_campaign_does_not_open_another_thanks_page(
+    client, campaign, identified
+):
+    _post(client, _link(campaign))
+    assert client.get(f"/surveys/{campaign.pk}/thanks/").status_code == 200
+    assert client.get(f"/surveys/{identified.pk}/thanks/").status_code == 404
+
+
+def test_a_forged_answered_cookie_opens_no_thanks_page(client, campaign):
+    client.cookies["sv_answered"] = str(campaign.pk)
+    assert client.get(f"/surveys/{campaign.pk}/thanks/").status_code == 404
+
+
+def test_a_replayed_submission_still_reaches_its_thanks_page(client, campaign):
+    key = uuid.uuid4()
+    _post(client, _link(campaign), key=key)
+    client.cookies.pop("sv_answered")
+    replay = _post(client, _link(campaign), key=key)
+    assert client.get(replay["Location"]).status_code == 200
+    assert Response.objects.count() == 1
+
+
+def test_identified_respondent_returning_reaches_the_thanks_page(
+    client, identified, member
+):
+    from django.test import Client
+
+    client.force_login(member)
+    _post(client, f"/surveys/{identified.pk}/")
+    other_browser = Client()
+    other_browser.force_login(member)
+    reply = other_browser.get(f"/surveys/{identified.pk}/")
+    page = other_browser.get(reply["Location"])
+    assert page.status_code == 200 and "实名测评" in page.content.decode()
+
+
+def _signed(value: str) -> str:
+    from django.http import HttpResponse
+
+    response = HttpResponse()
+    response.set_signed_cookie("sv_answered", value, salt="surveys.thanks")
+    return response.cookies["sv_answered"].value
+
+
+def _unsigned(value: str) -> str:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.COOKIES["sv_answered"] = value
+    return request.get_signed_cookie("sv_answered", salt="surveys.thanks")
+
+
+def test_answered_cookie_is_private_to_surveys_and_lasts_a_day(client, campaign):
+    cookie = _post(client, _link(campaign)).cookies["sv_answered"]
+    assert cookie["path"] == "/surveys/"
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 24 * 3600
+    assert _unsigned(cookie.value) == str(campaign.pk)
+
+
+def test_answered_cookie_keeps_the_newest_twenty_campaigns(client, campaign):
+    client.cookies["sv_answered"] = _signed(",".join(map(str, range(1000, 1030))))
+    reply = _post(client, _link(campaign))
+    kept = _unsigned(reply.cookies["sv_answered"].value).split(",")
+    assert kept == [str(campaign.pk)] + [str(i) for i in range(1000, 1019)]
