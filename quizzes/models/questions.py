@@ -178,8 +178,20 @@ class Option(Orderable):
     feedback = models.TextField(
         _("选项反馈"), blank=True, help_text=_("学员选择此项后，在回顾中看到的说明。")
     )
+    # "以上都对" only makes sense after the options it refers to, so shuffling leaves it
+    # (and any other pinned option) at the end.
+    pin_last = models.BooleanField(
+        _("固定在最后"),
+        default=False,
+        help_text=_("打乱选项顺序时此项仍排在最后，如“以上都对”。"),
+    )
 
-    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback")]
+    panels = [
+        FieldPanel("text"),
+        FieldPanel("is_correct"),
+        FieldPanel("pin_last"),
+        FieldPanel("feedback"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("选项")
