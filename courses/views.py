@@ -14,6 +14,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,15 +47,26 @@ def my_learning(request):
 def lesson_complete(request, page_id: int):
     lesson = _live_lesson(page_id)
     result = services.lesson_complete(user=request.user, lesson=lesson)
+    wants_json = (
+        request.get_preferred_type(["text/html", "application/json"])
+        == "application/json"
+    )
     if result.completed:
         messages.success(request, _("已完成本课，学习记录已保存。"))
+        if wants_json:
+            return JsonResponse({"completed": True, "url": lesson.url + "#finish"})
         return redirect(lesson.url + "#finish")
-    messages.error(
-        request,
-        _("学习时间还不够：请再认真学习约 %(seconds)s 秒后再点“我已学完”。")
-        % {"seconds": result.remaining_seconds},
-    )
-    return redirect(lesson.url + "#finish")
+    if wants_json:
+        # lesson.js shows the message beside the button and counts down from here.
+        return JsonResponse(
+            {"completed": False, "remaining_seconds": result.remaining_seconds}
+        )
+    # Not a redirect with a flash message: that would sit at the top of the page, far
+    # from the button the learner just pressed. The lesson is drawn again with the
+    # message inside the completion section, and the form's #finish lands there.
+    context = lesson.get_context(request)
+    context["remaining_seconds"] = result.remaining_seconds
+    return TemplateResponse(request, lesson.get_template(request), context)
 
 
 @require_POST
