@@ -254,7 +254,8 @@ def me_section(*, user: User) -> dict:
 
 # ---------------------------------------------------------------------------
 # Learning participation (METRICS.md): distinct members of a unit's subtree with at
-# least one completed lesson or quiz attempt in [start, end), over the subtree headcount.
+# least one completed lesson, submitted quiz attempt or completed daily practice in
+# [start, end), over the subtree headcount.
 # ---------------------------------------------------------------------------
 
 
@@ -266,11 +267,13 @@ def lesson_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
 
 def _activity_sources(*, start: datetime, end: datetime) -> list[QuerySet]:
     """User-id querysets whose union is the set of learners active in [start, end)."""
+    from quizzes.practice_selectors import practice_activity_user_ids
     from quizzes.selectors import learning_activity_user_ids
 
     return [
         lesson_activity_user_ids(start=start, end=end),
         learning_activity_user_ids(start=start, end=end),
+        practice_activity_user_ids(start=start, end=end),
     ]
 
 

@@ -21,6 +21,8 @@ from wagtail.models import (
     Page,
 )
 
+from points.models import Reason
+from points.services import points_award
 from units.models import Role, User
 from units.permissions import ROLE_GROUPS
 
@@ -138,6 +140,7 @@ def lesson_complete(
             )
         progress.completed_at = now
         progress.save(update_fields=["completed_at"])
+        points_award(user_id=user.pk, reason=Reason.LESSON_COMPLETED, key=lesson.pk, now=now)
     return CompletionResult(completed=True)
 
 

@@ -16,6 +16,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from points.models import Reason
+from points.services import points_award
+
 from .models import (
     Attempt,
     AttemptChoice,
@@ -224,4 +227,8 @@ def attempt_submit(
             .exists()
         )
         attempt.save(update_fields=["correct_count", "score", "passed", "is_first"])
+        if attempt.passed:
+            points_award(
+                user_id=attempt.user_id, reason=Reason.QUIZ_PASSED, key=quiz.pk, now=now
+            )
     return attempt

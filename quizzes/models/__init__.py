@@ -2,6 +2,7 @@
 
 from .attempts import Attempt, AttemptChoice, AttemptItem, AttemptState
 from .pages import QuizIndexPage, QuizPage, QuizQuestion, SelectionMode
+from .practice import Practice, PracticeItem
 from .questions import (
     Difficulty,
     Option,
@@ -18,6 +19,8 @@ __all__ = [
     "AttemptState",
     "Difficulty",
     "Option",
+    "Practice",
+    "PracticeItem",
     "Question",
     "QuestionKind",
     "QuestionStatus",
