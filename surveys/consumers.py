@@ -9,6 +9,10 @@ closes the socket. Changes arrive as `scorecard.changed` group events (see live.
 consumer waits the coalescing second, then reads the scorecard once and pushes its rows
 together with the live parts of the page being watched (`unit`), rendered server-side by
 the page's own templates in the page's language (`lang`).
+
+While Redis is down the socket is still accepted with the figures of the moment and a
+notice that live updates are paused; the channel layer re-joins the group when Redis
+returns, and pushes resume on their own.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
+from config.outages import ChannelLayerUnavailable
 from units.permissions import scorecard_scope
 
 from . import live
@@ -49,7 +55,13 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
         if message is None:
             await self.close(code=FORBIDDEN)
             return
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        except ChannelLayerUnavailable:
+            with translation.override(self.language):
+                message["notice"] = gettext(
+                    "实时更新暂停：显示的是打开页面时的数据，恢复后自动更新。"
+                )
         await self.accept()
         await self.send_json(message)
 

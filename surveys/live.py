@@ -4,6 +4,9 @@ Coalesced: at most one message per unit per second however many responses arrive
 cache key marks the unit as announced for a second). The consumer waits a second before
 reading the scorecard, so responses whose message was coalesced away are still included.
 It then pushes the page's live parts rendered here by the page's own templates.
+
+While Redis is down the push is skipped (the layer logs the outage once): the response
+is already stored, and dashboards show their figures again when Redis returns.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from config.outages import ChannelLayerUnavailable
 from units.models import Unit
 
 from . import charts
@@ -34,9 +38,12 @@ def announce(*, campaign_id: int, unit_id: int) -> bool:
     layer = get_channel_layer()
     if layer is None:
         return False
-    async_to_sync(layer.group_send)(
-        group_name(campaign_id), {"type": "scorecard.changed", "unit_id": unit_id}
-    )
+    try:
+        async_to_sync(layer.group_send)(
+            group_name(campaign_id), {"type": "scorecard.changed", "unit_id": unit_id}
+        )
+    except ChannelLayerUnavailable:
+        return False
     return True
 
 

@@ -16,6 +16,10 @@ The address is only ever used as a keyed hash (HMAC with the secret key and the 
 id, so hashes of two campaigns cannot be matched): in short-lived cache keys here, and in
 the per-unit network tallies of the `one_network` flag (models.NetworkTally), which hold
 no link to any response. It is never stored with a response.
+
+The counters live in the cache. While Redis is down the cache (config.outages) counts in
+each worker's memory instead, so every budget still limits, per worker: a refusal never
+depends on Redis answering, and neither does an accepted answer.
 """
 
 from __future__ import annotations

@@ -81,7 +81,6 @@ LOCAL_APPS = [
     "home",
     "courses",
     "quizzes",
-    "points",
     "surveys",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -144,32 +143,54 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # REDIS_URL, when set, carries the channel layer and the cache so several app servers
 # share live updates, rate limits and cached pages. Without it everything stays in process.
+# A Redis outage degrades instead of failing (config.outages, docs/deploy.md "When Redis
+# is down"): pages render, answers are stored, budgets count per process, live updates
+# pause; after a failure Redis is left alone for REDIS_RETRY_SECONDS, then tried again.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "qlxt")
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "config.outages.DegradingRedisChannelLayer",
             "CONFIG": {
                 # channels-redis waits for messages with a blocking BZPOPMIN of up to
                 # 5 s, and redis-py 8 gives up reading a socket after 5 s by default, so
                 # every idle WebSocket died. The read timeout must outlast the block;
                 # a finite one still surfaces a Redis server that stopped answering.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # Connecting is quick or never: an unreachable host fails in a second.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 1,
+                    }
+                ],
                 "prefix": f"{CACHE_KEY_PREFIX}:asgi",
+                "retry_seconds": REDIS_RETRY_SECONDS,
             },
         }
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.outages.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                # Cache calls sit inside page requests: a Redis that stopped answering
+                # costs the request that finds out half a second, not redis-py's 5 s.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "retry_seconds": REDIS_RETRY_SECONDS,
+            },
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions (logins, the invitation code being answered) live in the database, never in
+# the cache: they must hold across workers and through a Redis outage.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # ---------------------------------------------------------------------------
 # People

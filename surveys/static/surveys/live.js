@@ -21,7 +21,8 @@
         var html = data.html[part.dataset.livePart];
         if (html !== undefined) part.innerHTML = html;
       });
-      if (status) status.textContent = status.dataset.label + " · " + new Date().toLocaleTimeString();
+      // A notice says live updates are paused (Redis down); they resume on their own.
+      if (status) status.textContent = data.notice || status.dataset.label + " · " + new Date().toLocaleTimeString();
     };
     // Reconnect with back-off (a deploy or a Redis restart closes every socket).
     socket.onclose = function () { setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };
