@@ -8,9 +8,12 @@ Definitions (docs/quizzes.md):
 - Discrimination index D = p(upper) − p(lower), where the upper and lower groups are the
   k = round(0.27 × n) first attempts with the highest and lowest scores (ties broken by
   earlier submission); n < 4 gives no D.
+- Item analysis reads the key, stem and options from the attempts' snapshots; a question
+  whose key changed is reported once per key version.
 - Per unit (subtree rollup): participants = distinct people with a submitted attempt;
-  pass rate = people who passed at least once / participants; mean score over first
-  attempts; status 达标 when pass rate ≥ the quiz's target.
+  pass rate = people who passed at least once / participants, with a Wilson 95%
+  interval; mean score over first attempts; status as docs/metrics.md: 样本不足 below 30
+  participants, else 达标 / 未达标 / 待确认 from the interval against the quiz's target.
 """
 
 from __future__ import annotations
@@ -19,9 +22,21 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Left
+from django.utils.html import strip_tags
 
+from surveys import scoring
 from units.models import Unit
 from units.permissions import Scope
 from units.selectors import units_with_subtree_headcount
@@ -31,10 +46,8 @@ from .models import (
     AttemptChoice,
     AttemptItem,
     AttemptState,
-    Question,
     QuizPage,
 )
-from .models.questions import OPTION_KEYS
 
 # Score bands for the distribution, as [low, high) on the 0–100 scale.
 SCORE_BANDS = ((0, 60), (60, 70), (70, 80), (80, 90), (90, 101))
@@ -109,23 +122,32 @@ class ItemStat:
     discrimination: float | None
     options: list[tuple[str, str, int]]  # (letter, text, times chosen)
     unanswered: int
+    # 1, 2, … in the order the answer keys were first asked; `versions` > 1 when the
+    # key changed during the quiz's life and the question is reported once per key.
+    version: int = 1
+    versions: int = 1
 
 
 def item_statistics(
     *, scope: Scope, quiz: QuizPage, answer_keys: bool = True
 ) -> list[ItemStat]:
     """Facility and discrimination of every question asked in `quiz` (first attempts in
-    `scope`), with how often each option was chosen. Three queries whatever the number
-    of people. `answer_keys=False` leaves `correct_keys` empty (readers who may not see
-    the bank's answers: units.permissions.can_see_answer_keys)."""
+    `scope`), with how often each option was chosen.
+
+    The key, stem and option texts come from the attempts' own snapshots, never from
+    today's bank: a key edited after people answered must not rescore them. A question
+    whose key changed is one row per key version (items grouped by code and snapshot
+    key), labelled from that version's latest snapshot. Four queries whatever the
+    number of people. `answer_keys=False` leaves `correct_keys` empty (readers who may
+    not see the bank's answers: units.permissions.can_see_answer_keys)."""
     first = scored_attempts(scope=scope, quiz=quiz).filter(is_first=True)
     n = first.count()
     k = group_size(n) if n >= MIN_FOR_DISCRIMINATION else 0
     upper = first.order_by("-score", "submitted_at", "pk").values("pk")[:k]
     lower = first.order_by("score", "-submitted_at", "-pk").values("pk")[:k]
-    rows = (
+    rows = list(
         AttemptItem.objects.filter(attempt__in=first.values("pk"))
-        .values("question_code")
+        .values("question_code", "correct_keys")
         .annotate(
             asked=Count("pk"),
             correct=Count("pk", filter=Q(is_correct=True)),
@@ -134,28 +156,29 @@ def item_statistics(
             upper_correct=Count("pk", filter=Q(attempt__in=upper, is_correct=True)),
             lower_n=Count("pk", filter=Q(attempt__in=lower)),
             lower_correct=Count("pk", filter=Q(attempt__in=lower, is_correct=True)),
+            first_asked=Min("attempt__started_at"),
+            sample=Max("pk"),
         )
-        .order_by("question_code")
+        .order_by("question_code", "first_asked", "correct_keys")
     )
     chosen = (
         AttemptChoice.objects.filter(item__attempt__in=first.values("pk"))
-        .values("item__question_code", "key")
+        .values("item__question_code", "item__correct_keys", "key")
         .annotate(times=Count("pk"))
         .order_by()
     )
-    times = {(c["item__question_code"], c["key"]): c["times"] for c in chosen}
-    rows = list(rows)
-    bank = {
-        q.code: q
-        for q in Question.objects.filter(
-            code__in=[r["question_code"] for r in rows]
-        ).prefetch_related("options")
+    times = {
+        (c["item__question_code"], c["item__correct_keys"], c["key"]): c["times"]
+        for c in chosen
     }
+    samples = AttemptItem.objects.in_bulk([r["sample"] for r in rows], field_name="pk")
+    versions = Counter(r["question_code"] for r in rows)
+    seen: Counter = Counter()
     stats = []
     for r in rows:
-        code = r["question_code"]
-        question = bank.get(code)
-        options = list(question.options.all()) if question else []
+        code, key = r["question_code"], r["correct_keys"]
+        seen[code] += 1
+        snapshot = samples[r["sample"]]
         discrimination = None
         if k and r["upper_n"] and r["lower_n"]:
             discrimination = (
@@ -164,21 +187,20 @@ def item_statistics(
         stats.append(
             ItemStat(
                 code=code,
-                stem=question.stem_text if question else "",
-                correct_keys="".join(
-                    OPTION_KEYS[i] for i, o in enumerate(options) if o.is_correct
-                )
-                if answer_keys
-                else "",
+                stem=strip_tags(snapshot.stem).strip(),
+                correct_keys=key if answer_keys else "",
                 asked=r["asked"],
                 correct=r["correct"],
                 facility=r["correct"] / r["asked"] if r["asked"] else None,
                 discrimination=discrimination,
+                # Bank letter order, whatever order each learner saw.
                 options=[
-                    (OPTION_KEYS[i], o.text, times.get((code, OPTION_KEYS[i]), 0))
-                    for i, o in enumerate(options)
+                    (o["key"], o["text"], times.get((code, key, o["key"]), 0))
+                    for o in sorted(snapshot.options, key=lambda o: o["key"])
                 ],
                 unanswered=r["unanswered"],
+                version=seen[code],
+                versions=versions[code],
             )
         )
     return stats
@@ -270,7 +292,7 @@ def unit_rollup(*, scope: Scope, quiz: QuizPage) -> list[Unit]:
         .annotate(parent_code=Subquery(parent))
         .order_by("path")
     )
-    target = quiz.target_pass_rate / 100
+    target = Decimal(quiz.target_pass_rate) / 100
     for unit in units:
         total = totals.get(unit.path)
         unit.participants = int(total["participants"]) if total else 0
@@ -287,8 +309,35 @@ def unit_rollup(*, scope: Scope, quiz: QuizPage) -> list[Unit]:
             if unit.subtree_headcount
             else None
         )
-        if unit.pass_rate is None:
-            unit.status = None
-        else:
-            unit.status = "met" if unit.pass_rate >= target else "not_met"
+        # A pass rate is a sample of the unit's people (docs/metrics.md, Quizzes): with
+        # its Wilson interval against the target, and 样本不足 below 30 participants
+        # rather than 达标 on the strength of one person.
+        unit.pass_ci_low, unit.pass_ci_high = scoring.wilson(
+            unit.pass_rate, unit.participants
+        )
+        unit.status = (
+            None
+            if unit.pass_rate is None
+            else scoring.sample_status(
+                unit.pass_ci_low, unit.pass_ci_high, unit.participants, target
+            )
+        )
     return units
+
+
+# Ten-point bins for the report's histogram, [low, high); the last one holds 100.
+HISTOGRAM_BINS = tuple(
+    (low, low + 10 if low < 90 else 101) for low in range(0, 100, 10)
+)
+
+
+def score_histogram(*, scope: Scope, quiz: QuizPage) -> list[tuple[int, int, int]]:
+    """(low, high, attempts) per ten-point bin over the same attempts as the summary's
+    score distribution (every submitted attempt in `scope`) — one query."""
+    counts = scored_attempts(scope=scope, quiz=quiz).aggregate(
+        **{
+            f"bin_{low}": Count("pk", filter=Q(score__gte=low, score__lt=high))
+            for low, high in HISTOGRAM_BINS
+        }
+    )
+    return [(low, high, counts[f"bin_{low}"]) for low, high in HISTOGRAM_BINS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db.models import (
@@ -15,12 +16,15 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 
 from .models import (
     Attempt,
     AttemptItem,
     AttemptState,
+    Option,
     Question,
+    QuestionKind,
     QuestionStatus,
     QuizPage,
     QuizQuestion,
@@ -91,23 +95,40 @@ def attempt_for(*, user, quiz: QuizPage, attempt_id) -> Attempt | None:
     return attempt
 
 
-def attempt_questions(*, attempt: Attempt) -> list[dict]:
+def attempt_questions(
+    *, attempt: Attempt, chosen: Mapping[int, Sequence[str]] | None = None
+) -> list[dict]:
     """What the answer form may show: stem and option texts, never keys' correctness,
-    feedback or explanations (they reach the browser only after submission)."""
+    feedback or explanations (they reach the browser only after submission). Each
+    option's form value is its opaque per-attempt token (models.attempts.option_token);
+    `chosen` (position → posted values) keeps a re-shown form's answers ticked."""
+    chosen = chosen or {}
     items = attempt.items.select_related("image")
-    return [
-        {
-            "position": item.position,
-            "kind": item.kind,
-            "stem": item.stem,
-            "image": item.image,
-            "options": [
-                {"key": o["key"], "text": o["text"], "label": OPTION_KEYS[i]}
-                for i, o in enumerate(item.options)
-            ],
-        }
-        for item in items
-    ]
+    questions = []
+    for item in items:
+        ticked = set(chosen.get(item.position, ()))
+        options = []
+        for i, o in enumerate(item.options):
+            token = item.token_for(o["key"])
+            options.append(
+                {
+                    "value": token,
+                    "text": o["text"],
+                    "label": OPTION_KEYS[i],
+                    "checked": token in ticked,
+                }
+            )
+        questions.append(
+            {
+                "position": item.position,
+                "kind": item.kind,
+                "stem": item.stem,
+                "image": item.image,
+                "options": options,
+                "answered": bool(ticked),
+            }
+        )
+    return questions
 
 
 def attempt_review(*, attempt: Attempt) -> list[AttemptItem]:
@@ -156,3 +177,49 @@ def quiz_question_total(*, quiz: QuizPage) -> int:
     if quiz.draw_difficulty:
         questions = questions.filter(difficulty=quiz.draw_difficulty)
     return min(quiz.draw_count, questions.distinct().count())
+
+
+# Above this share on one letter, guessing that letter beats chance noticeably (the
+# four-option norm is 25%); test-writing guides flag such banks.
+POSITION_SHARE_LIMIT = 0.4
+
+
+def answer_position_shares() -> list[dict]:
+    """Where the keys of active single-choice questions sit: per letter A, B, … the
+    number of keys, their share and whether it is over POSITION_SHARE_LIMIT. A letter is
+    the option's place in the editor's order (sort order, then id) — one query."""
+    earlier = (
+        Option.objects.filter(question=OuterRef("question"))
+        .filter(
+            Q(sort_order__lt=OuterRef("sort_order"))
+            | Q(sort_order=OuterRef("sort_order"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("question")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Option.objects.filter(
+            is_correct=True,
+            question__status=QuestionStatus.ACTIVE,
+            question__kind=QuestionKind.SINGLE,
+        )
+        .annotate(place=Coalesce(Subquery(earlier, output_field=IntegerField()), 0))
+        .values("place")
+        .annotate(count=Count("pk"))
+        .order_by("place")
+    )
+    counts = {r["place"]: r["count"] for r in rows}
+    total = sum(counts.values())
+    places = max([3, *counts]) + 1
+    return [
+        {
+            "position": OPTION_KEYS[place],
+            "count": counts.get(place, 0),
+            "share": counts.get(place, 0) / total if total else None,
+            "flagged": bool(total)
+            and counts.get(place, 0) / total > POSITION_SHARE_LIMIT,
+        }
+        for place in range(min(places, len(OPTION_KEYS)))
+    ]

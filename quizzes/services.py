@@ -25,6 +25,7 @@ from .models import (
     AttemptItem,
     AttemptState,
     Question,
+    QuestionKind,
     QuestionStatus,
     QuizPage,
     QuizQuestion,
@@ -73,6 +74,14 @@ def _draw_questions(*, quiz: QuizPage, user) -> list[Question]:
     return list(questions.prefetch_related("options").order_by("?")[: quiz.draw_count])
 
 
+def shuffled_options(options: list, *, pinned) -> list:
+    """A random order of `options` with the pinned ones (以上都对…) kept last, in their
+    own order."""
+    free = [o for o in options if not pinned(o)]
+    _shuffler.shuffle(free)
+    return free + [o for o in options if pinned(o)]
+
+
 def _snapshot(*, attempt: Attempt, position: int, question: Question, shuffle: bool):
     options = [
         {
@@ -80,12 +89,14 @@ def _snapshot(*, attempt: Attempt, position: int, question: Question, shuffle: b
             "text": o.text,
             "feedback": o.feedback,
             "correct": o.is_correct,
+            "pin": o.pin_last,
         }
         for i, o in enumerate(question.options.all())
     ]
     correct = "".join(o["key"] for o in options if o["correct"])
-    if shuffle:
-        _shuffler.shuffle(options)
+    # 对 stays before 错: a shuffled true/false pair only confuses, it hides nothing.
+    if shuffle and question.kind != QuestionKind.TRUE_FALSE:
+        options = shuffled_options(options, pinned=lambda o: o["pin"])
     return AttemptItem(
         attempt=attempt,
         position=position,
@@ -166,6 +177,35 @@ def attempt_start(*, quiz: QuizPage, user, now: datetime | None = None) -> Attem
             raise
         return winner
     return attempt
+
+
+class AnswerError(Exception):
+    """A posted value matches no option of its question (forged or from another
+    attempt); `positions` lists the items concerned."""
+
+    def __init__(self, positions: list[int]):
+        super().__init__(positions)
+        self.positions = positions
+
+
+def attempt_answers_from_form(
+    *, attempt: Attempt, posted: Mapping[int, Sequence[str]]
+) -> dict[int, list[str]]:
+    """Map the form's opaque values (item position → values) back to bank option keys.
+
+    Raises AnswerError naming every item with a value that is not one of its options.
+    """
+    answers: dict[int, list[str]] = {}
+    bad = []
+    for item in attempt.items.all():
+        keys = item.keys_by_token()
+        values = [v for v in posted.get(item.position, ()) if v]
+        if any(v not in keys for v in values):
+            bad.append(item.position)
+        answers[item.position] = [keys[v] for v in values if v in keys]
+    if bad:
+        raise AnswerError(bad)
+    return answers
 
 
 def _clean_choice(item: AttemptItem, chosen: Sequence[str]) -> str:

@@ -69,15 +69,68 @@ def _review_url(quiz, attempt):
     return quiz.url + quiz.reverse_subpage("review", kwargs={"attempt_id": attempt.pk})
 
 
+def _take_page(
+    request, *, quiz, attempt, posted=None, unanswered=0, bad=(), status=200
+):
+    remaining = (
+        max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+        if attempt.deadline
+        else None
+    )
+    questions = selectors.attempt_questions(attempt=attempt, chosen=posted)
+    response = quiz.render(
+        request,
+        template="quizzes/attempt_take.html",
+        context_overrides={
+            "attempt": attempt,
+            "questions": questions,
+            "first_unanswered": next(
+                (q["position"] for q in questions if not q["answered"]), None
+            ),
+            "remaining_seconds": remaining,
+            "unanswered": unanswered,
+            "invalid_positions": list(bad),
+        },
+    )
+    response.status_code = status
+    return response
+
+
 def attempt_take(request, *, quiz, attempt_id):
     if (response := _login_required(request)) is not None:
         return response
     attempt = _own_attempt(request, quiz, attempt_id)
-    if request.method == "POST":
-        answers = {
+    if request.method == "POST" and attempt.is_open:
+        posted = {
             item_position: request.POST.getlist(f"q{item_position}")
             for item_position in range(1, attempt.question_count + 1)
         }
+        try:
+            answers = services.attempt_answers_from_form(attempt=attempt, posted=posted)
+        except services.AnswerError as exc:
+            return _take_page(
+                request,
+                quiz=quiz,
+                attempt=attempt,
+                posted=posted,
+                bad=exc.positions,
+                status=400,
+            )
+        unanswered = sum(1 for keys in answers.values() if not keys)
+        # Ask once before scoring blanks as wrong, unless time is up (the timer's own
+        # submit confirms: waiting for a click then would lose every answer).
+        if (
+            unanswered
+            and request.POST.get("confirm_unanswered") != "1"
+            and not (attempt.deadline and timezone.now() >= attempt.deadline)
+        ):
+            return _take_page(
+                request,
+                quiz=quiz,
+                attempt=attempt,
+                posted=posted,
+                unanswered=unanswered,
+            )
         attempt = services.attempt_submit(attempt=attempt, answers=answers)
         if attempt.state == AttemptState.EXPIRED:
             messages.error(request, _("已超过作答时间，本次答案不计分。"))
@@ -89,20 +142,7 @@ def attempt_take(request, *, quiz, attempt_id):
     if attempt.state == AttemptState.EXPIRED:
         messages.error(request, _("已超过作答时间，本次答案不计分。"))
         return redirect(quiz.url)
-    remaining = (
-        max(0, int((attempt.deadline - timezone.now()).total_seconds()))
-        if attempt.deadline
-        else None
-    )
-    return quiz.render(
-        request,
-        template="quizzes/attempt_take.html",
-        context_overrides={
-            "attempt": attempt,
-            "questions": selectors.attempt_questions(attempt=attempt),
-            "remaining_seconds": remaining,
-        },
-    )
+    return _take_page(request, quiz=quiz, attempt=attempt)
 
 
 def attempt_review(request, *, quiz, attempt_id):

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,6 +96,21 @@ class Attempt(models.Model):
         return self.state == AttemptState.IN_PROGRESS
 
 
+# Radio and checkbox values are this keyed hash, never the bank's letter: reading the
+# page source must not tell which option is which across attempts or people (the bank's
+# letters leak the key where most answers sit on one letter). The same attempt always
+# gets the same values, so a reloaded or resumed page still matches.
+TOKEN_SALT = "quizzes.attempt-option"  # noqa: S105 (a namespace, not a secret)
+TOKEN_LENGTH = 16
+
+
+def option_token(*, attempt_id, position: int, key: str) -> str:
+    """The opaque form value of bank option `key` at item `position` of an attempt."""
+    return salted_hmac(TOKEN_SALT, f"{attempt_id}:{position}:{key}").hexdigest()[
+        :TOKEN_LENGTH
+    ]
+
+
 class AttemptItem(models.Model):
     """One question as it was asked in one attempt, and how it was answered."""
 
@@ -140,6 +156,12 @@ class AttemptItem(models.Model):
                 fields=["attempt", "position"], name="item_position_once"
             )
         ]
+
+    def token_for(self, key: str) -> str:
+        return option_token(attempt_id=self.attempt_id, position=self.position, key=key)
+
+    def keys_by_token(self) -> dict[str, str]:
+        return {self.token_for(o["key"]): o["key"] for o in self.options}
 
 
 class AttemptChoice(models.Model):

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from quizzes.models import Attempt, AttemptState
+from quizzes.models.attempts import option_token
 from quizzes.services import attempt_start, attempt_submit
 from tests.factories import make_person
 
@@ -38,6 +39,10 @@ def _take_url(quiz, attempt):
     return f"{quiz.url}attempts/{attempt.pk}/"
 
 
+def _value(attempt, position, key):
+    return option_token(attempt_id=attempt.pk, position=position, key=key)
+
+
 def test_practice_index_lists_live_quizzes(client, quiz):
     response = client.get("/practice/")
     assert response.status_code == 200
@@ -55,8 +60,11 @@ def test_answer_form_never_contains_the_key_feedback_or_explanation(
     assert "P1对项" in html and "P1错项" in html
     for secret in ("反馈", "解析秘密", "correct", "is_correct", "正确答案"):
         assert secret not in html
-    # Option values are bank letters; nothing marks which one is right.
-    assert set(re.findall(r'name="q1" value="([A-F])"', html)) == {"A", "B"}
+    # Option values are opaque per attempt; nothing marks which one is right.
+    assert set(re.findall(r'name="q1" value="([^"]*)"', html)) == {
+        _value(attempt, 1, "A"),
+        _value(attempt, 1, "B"),
+    }
 
 
 def test_quiz_page_renders_in_bounded_queries(
@@ -82,7 +90,7 @@ def test_submission_is_scored_in_bounded_queries(
 ):
     client.force_login(learner)
     attempt = attempt_start(quiz=quiz, user=learner)
-    answers = {f"q{i}": "A" for i in range(1, 6)}
+    answers = {f"q{i}": _value(attempt, i, "A") for i in range(1, 6)}
     with django_assert_max_num_queries(20):
         response = client.post(_take_url(quiz, attempt), answers)
     assert response.url == f"{_take_url(quiz, attempt)}review/"
@@ -97,8 +105,12 @@ def test_submission_is_scored_in_bounded_queries(
 def test_double_post_of_the_form_stores_one_scored_attempt(client, quiz, learner):
     client.force_login(learner)
     attempt = attempt_start(quiz=quiz, user=learner)
-    client.post(_take_url(quiz, attempt), {"q1": "A", "q2": "A"})
-    client.post(_take_url(quiz, attempt), {f"q{i}": "A" for i in range(1, 6)})
+    first = {"q1": _value(attempt, 1, "A"), "q2": _value(attempt, 2, "A")}
+    client.post(_take_url(quiz, attempt), first | {"confirm_unanswered": "1"})
+    client.post(
+        _take_url(quiz, attempt),
+        {f"q{i}": _value(attempt, i, "A") for i in range(1, 6)},
+    )
     attempt.refresh_from_db()
     assert Attempt.objects.filter(user=learner).count() == 1
     assert attempt.correct_count == 2

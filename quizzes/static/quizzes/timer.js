@@ -20,6 +20,12 @@
     if (left > 0) {
       window.setTimeout(tick, 1000);
     } else if (form && seconds > 0) {
+      // Time is up: hand in what is there, blanks included, without asking.
+      var confirm = document.createElement("input");
+      confirm.type = "hidden";
+      confirm.name = "confirm_unanswered";
+      confirm.value = "1";
+      form.appendChild(confirm);
       form.submit();
     }
   }
