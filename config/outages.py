@@ -256,9 +256,13 @@ class DegradingRedisChannelLayer(RedisChannelLayer):
         self.outage.succeeded()
 
     async def _rejoin(self) -> None:
-        for channel, groups in list(self.memberships.items()):
-            for group in list(groups):
-                await super().group_add(group, channel)
+        """Re-add this process's memberships; with none, ask Redis whether it is back,
+        so recovery is never declared without an answer from it."""
+        memberships = [(c, g) for c, groups in self.memberships.items() for g in groups]
+        for channel, group in memberships:
+            await super().group_add(group, channel)
+        if not memberships:
+            await self.connection(0).ping()
         self._rejoin_needed = False
 
     async def receive(self, channel):

@@ -420,3 +420,25 @@ def _submit(target) -> None:
         answers=answers,
         idempotency_key=uuid.uuid4(),
     )
+
+
+def test_a_waiting_layer_never_declares_recovery_while_redis_is_still_down(
+    settings, caplog
+):
+    caplog.set_level(logging.WARNING, logger="config.outages")
+    outages._outages.clear()
+    point_redis_at(settings, free_port(), retry_seconds=0.05)
+    async_to_sync(_wait_out_an_outage)()
+    assert len(outage_records(caplog, "Redis channel layer unavailable")) == 1
+    assert outage_records(caplog, "Redis channel layer reachable again") == []
+    outages._outages.clear()
+
+
+async def _wait_out_an_outage():
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.5):
+            await layer.receive(channel)

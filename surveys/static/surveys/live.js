@@ -22,7 +22,10 @@
         if (html !== undefined) part.innerHTML = html;
       });
       // A notice says live updates are paused (Redis down); they resume on their own.
-      if (status) status.textContent = data.notice || status.dataset.label + " · " + new Date().toLocaleTimeString();
+      if (status) {
+        status.textContent = data.notice || status.dataset.label + " · " + new Date().toLocaleTimeString();
+        status.classList.toggle("sv-live--paused", Boolean(data.notice));
+      }
     };
     // Reconnect with back-off (a deploy or a Redis restart closes every socket).
     socket.onclose = function () { setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };
