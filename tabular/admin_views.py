@@ -3,11 +3,15 @@ every error (a dry run) → confirm → all-or-nothing write.
 
 The upload is kept in storage between preview and confirm so the user does not upload it
 twice; the confirm step re-validates, since the database may have changed meanwhile.
+A confirm first claims the upload by renaming it (atomic on one file system: of two
+confirms — a double click, two tabs — exactly one rename succeeds), so a file is
+imported once; the other is told it has been imported already.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from pathlib import Path, PurePath
@@ -34,6 +38,9 @@ PREVIEW_LIMIT = 200
 # Uploads wait here between preview and confirm. Not MEDIA_ROOT: rosters hold names,
 # phones and emails, and MEDIA_ROOT is served to the public.
 STALE_UPLOAD_SECONDS = 24 * 3600
+# Suffixes of a stored upload once a confirm has claimed it, and once that confirm has
+# finished (an empty marker, kept a day, so a late second confirm is told what happened).
+CLAIMED, DONE = ".claimed", ".done"
 
 
 def _upload_storage() -> FileSystemStorage:
@@ -171,19 +178,34 @@ class ImportView(View):
         if not token.replace(".", "").isalnum() or token.count(".") != 1:
             raise PermissionDenied
         storage = _upload_storage()
-        path = token
-        if not storage.exists(path):
+        path = Path(storage.path(token))
+        claimed = path.with_name(path.name + CLAIMED)
+        done = path.with_name(path.name + DONE)
+        try:
+            os.rename(path, claimed)
+        except FileNotFoundError:
+            if claimed.exists() or done.exists():
+                messages.warning(
+                    request, _("此文件已导入（或正在导入），没有再导入一次。")
+                )
+                return redirect(self.success_url_name)
             messages.error(request, _("上传的文件已失效，请重新上传。"))
             return redirect(request.path)
-        with storage.open(path, "rb") as handle:
-            data = handle.read()
         options = {name: request.POST.get(name, "") for name in self.carried_fields}
-        # Carried values come back from the browser: run_import validates them again,
-        # just as it re-validates every row of the file.
-        report = self.run_import(
-            data=data, filename=token, options=options, dry_run=False
-        )
-        storage.delete(path)
+        try:
+            # Carried values come back from the browser: run_import validates them
+            # again, just as it re-validates every row of the file.
+            report = self.run_import(
+                data=claimed.read_bytes(),
+                filename=token,
+                options=options,
+                dry_run=False,
+            )
+            if report.applied:
+                # Before the claim goes, so a second confirm always finds one of them.
+                done.touch()
+        finally:
+            claimed.unlink(missing_ok=True)
         logger.info(
             "import confirmed: view=%s user=%s applied=%s errors=%d summary=%s",
             type(self).__name__,
