@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import selectors, services
-from .certificates import certificate_png
 from .models import AttemptState
 
 
@@ -163,23 +161,3 @@ def attempt_review(request, *, quiz, attempt_id):
             else "",
         },
     )
-
-
-def attempt_certificate(request, *, quiz, attempt_id):
-    if (response := _login_required(request)) is not None:
-        return response
-    attempt = _own_attempt(request, quiz, attempt_id)
-    if not attempt.passed or attempt.state != AttemptState.SUBMITTED:
-        raise Http404
-    png = certificate_png(
-        name=request.user.get_full_name(),
-        quiz_title=quiz.title,
-        score=attempt.score,
-        when=attempt.submitted_at,
-        serial=attempt.pk.hex[:12].upper(),
-    )
-    response = HttpResponse(png, content_type="image/png")
-    response["Content-Disposition"] = content_disposition_header(
-        False, f"certificate-{attempt.pk.hex[:12]}.png"
-    )
-    return response

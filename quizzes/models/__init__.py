@@ -1,6 +1,7 @@
 """Question bank (snippets), quiz pages, and attempts that keep what was asked."""
 
 from .attempts import Attempt, AttemptChoice, AttemptItem, AttemptState
+from .certificates import Certificate
 from .pages import QuizIndexPage, QuizPage, QuizQuestion, SelectionMode
 from .practice import Practice, PracticeItem
 from .questions import (
@@ -17,6 +18,7 @@ __all__ = [
     "AttemptChoice",
     "AttemptItem",
     "AttemptState",
+    "Certificate",
     "Difficulty",
     "Option",
     "Practice",

@@ -153,11 +153,22 @@ class QuizPage(RoutablePageMixin, Page):
 
         return views.attempt_review(request, quiz=self, attempt_id=attempt_id)
 
-    @path("attempts/<uuid:attempt_id>/certificate/", name="certificate")
+    @path("attempts/<uuid:attempt_id>/certificate/page/", name="certificate")
     def certificate(self, request, attempt_id):
-        from .. import views
+        from .. import views_certificates
 
-        return views.attempt_certificate(request, quiz=self, attempt_id=attempt_id)
+        return views_certificates.certificate_page(
+            request, quiz=self, attempt_id=attempt_id
+        )
+
+    # The PNG keeps the address certificates had before they became a page.
+    @path("attempts/<uuid:attempt_id>/certificate/", name="certificate_png")
+    def certificate_png(self, request, attempt_id):
+        from .. import views_certificates
+
+        return views_certificates.certificate_picture(
+            request, quiz=self, attempt_id=attempt_id
+        )
 
 
 class QuizQuestion(Orderable):
