@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import (
+    Count,
     F,
     FloatField,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -97,13 +99,15 @@ def my_points(*, user) -> MyPoints:
     total = points_total(user=user)
     if not user.unit_id:
         return MyPoints(total=total, unit=None, rank=None, ranked_units=0)
-    # Filtering on a window expression: Django runs it in an outer query, so the rank
-    # is still computed over every unit.
-    unit = _ranked(Unit.objects.all()).filter(pk=user.unit_id).first()
-    count = Unit.objects.filter(headcount__gt=0).count()
+    ranked = units_with_points(queryset=Unit.objects.filter(headcount__gt=0))
+    unit = ranked.filter(pk=user.unit_id).first()
+    if unit is None:
+        return MyPoints(total=total, unit=None, rank=None, ranked_units=0)
+    # Rank as in unit_ranking: one more than the units with more points per member.
+    counts = ranked.aggregate(
+        ahead=Count("pk", filter=Q(points_per_member__gt=unit.points_per_member)),
+        units=Count("pk"),
+    )
     return MyPoints(
-        total=total,
-        unit=unit,
-        rank=unit.rank if unit is not None else None,
-        ranked_units=count,
+        total=total, unit=unit, rank=counts["ahead"] + 1, ranked_units=counts["units"]
     )

@@ -9,7 +9,7 @@ per learner per day (Asia/Shanghai). The draw takes, in this order:
 3. then the rest of what the learner has seen, least recently answered first (a wrong
    answer younger than `WRONG_AGAIN_AFTER` waits).
 
-The learner answers one question at a time and sees its feedback straight away; the key
+Options are shuffled as in quizzes. The learner answers one question at a time and sees its feedback straight away; the key
 of a question reaches the browser only after it is answered. Completing the day's set
 awards the daily practice points once (points.services).
 """
@@ -53,6 +53,7 @@ from .models import (
     QuestionStatus,
 )
 from .models.questions import OPTION_KEYS
+from .services import shuffled_options
 
 PRACTICE_SIZE = 5
 PRACTICE_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -124,22 +125,29 @@ def practice_draw(*, user, now: datetime, size: int = PRACTICE_SIZE) -> list[Que
 
 
 def _snapshot(*, practice: Practice, position: int, question: Question) -> PracticeItem:
-    # Options keep the bank's order: practice is not a measurement, and the editor's
-    # order puts 以上都对 last and 对 before 错.
-    options = list(question.options.all())
+    options = [
+        {
+            "key": OPTION_KEYS[i],
+            "text": o.text,
+            "feedback": o.feedback,
+            "correct": o.is_correct,
+            "pin": o.pin_last,
+        }
+        for i, o in enumerate(question.options.all())
+    ]
+    correct = "".join(o["key"] for o in options if o["correct"])
+    # As in quizzes: a shuffled order, so letters say nothing about the key; 对 stays
+    # before 错 and pinned options (以上都对) stay last.
+    if question.kind != QuestionKind.TRUE_FALSE:
+        options = shuffled_options(options, pinned=lambda o: o["pin"])
     return PracticeItem(
         practice=practice,
         position=position,
         question=question,
         kind=question.kind,
         stem=question.stem,
-        options=[
-            {"key": OPTION_KEYS[i], "text": o.text, "feedback": o.feedback}
-            for i, o in enumerate(options)
-        ],
-        correct_keys="".join(
-            OPTION_KEYS[i] for i, o in enumerate(options) if o.is_correct
-        ),
+        options=[{k: o[k] for k in ("key", "text", "feedback")} for o in options],
+        correct_keys=correct,
         explanation=question.explanation,
         rule=question.rule_citation,
         lesson_id=question.lesson_id,

@@ -1,10 +1,13 @@
 from django.urls import path, re_path
 
-from . import views_certificates
+from . import views_certificates, views_practice
 
 app_name = "quizzes"
 
 urlpatterns: list = [
+    path("daily/", views_practice.practice_page, name="practice"),
+    path("daily/start/", views_practice.practice_begin, name="practice_start"),
+    path("daily/answer/", views_practice.practice_submit, name="practice_answer"),
     path(
         "certificates/",
         views_certificates.certificate_lookup,

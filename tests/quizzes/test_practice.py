@@ -224,3 +224,34 @@ def test_a_completed_practice_counts_in_learning_participation(learner):
     assert list(practice_activity_user_ids(start=start, end=end)) == [learner.pk]
     result = learning_participation(root=learner.unit, start=start, end=end)
     assert (result.participants, result.headcount) == (1, 100)
+
+
+def test_the_page_shows_neither_key_nor_feedback_before_the_answer(client, learner):
+    make_question("Q1")
+    client.force_login(learner)
+    client.post("/practice/daily/start/")
+    practice = Practice.objects.get(user=learner)
+    item = practice.items.get()
+
+    html = client.get("/practice/daily/").content.decode()
+
+    assert "Q1题干" in html
+    assert "Q1甲反馈" not in html and "Q1解析" not in html
+    assert 'value="A"' not in html and "正确答案" not in html
+    for key in "ABC":
+        assert f'value="{_value(practice, item, key)}"' in html
+
+    response = client.post(
+        "/practice/daily/answer/",
+        {"position": 1, "answer": _value(practice, item, "A")},
+    )
+    assert response.url == "/practice/daily/?answered=1"
+    html = client.get(response.url).content.decode()
+    assert "Q1甲反馈" in html and "Q1解析" in html
+    assert "今天的练习已完成" in html and "+5 积分" in html
+
+
+def test_the_practice_page_needs_a_login(client, db):
+    response = client.get("/practice/daily/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
