@@ -47,6 +47,14 @@ class QuestionUploadForm(forms.Form):
         ],
         required=False,
     )
+    skip_unsupported = forms.BooleanField(
+        label=gettext_lazy("跳过无法导入的题目"),
+        help_text=gettext_lazy(
+            "GIFT、Aiken：其他题型（填空、数值、配对、问答、说明）和部分得分的题目"
+            "逐一列出并跳过，其余题目照常导入。不勾选时，有这样的题目就整个文件不导入。"
+        ),
+        required=False,
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -109,7 +117,7 @@ class QuestionImportView(ImportView):
         return can_edit_content(user)
 
     form_class = QuestionUploadForm
-    carried_fields = ("format",)
+    carried_fields = ("format", "skip_unsupported")
 
     def run_import(self, *, data, filename, options, dry_run):
         return questions_import(
@@ -117,6 +125,8 @@ class QuestionImportView(ImportView):
             filename=filename,
             file_format=options.get("format") or None,
             dry_run=dry_run,
+            # The confirm step carries the box back as the text "True" or "False".
+            skip_unsupported=options.get("skip_unsupported") in (True, "True"),
         )
 
     def stored_suffix(self, *, upload, options):

@@ -8,23 +8,26 @@ the line on which the question starts, so errors point into the file.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 
 from tabular.importing import import_file, import_table
 from tabular.reading import Row, Table, TableError, decode_text
-from tabular.report import ImportReport
+from tabular.report import ImportReport, RowError
 
 from .models import Difficulty, Option, Question, QuestionKind, QuestionStatus
 from .models.questions import OPTION_KEYS, question_code_validator
 
 OPTION_COLUMNS = tuple(f"选项{k}" for k in OPTION_KEYS)
+CODE_MAX_LENGTH = Question._meta.get_field("code").max_length
 FEEDBACK_COLUMNS = tuple(f"反馈{k}" for k in OPTION_KEYS)
 TEMPLATE_COLUMNS = (
     ("编号", "code", "FLJ-001"),
@@ -85,7 +88,9 @@ TRUE_WORDS = {"对", "√", "✓", "✔", "正确", "是", "T", "TRUE"}
 FALSE_WORDS = {"错", "×", "✗", "✘", "X", "错误", "否", "F", "FALSE"}
 TRUE_FALSE_OPTIONS = ("对", "错")
 ANSWER_SEPARATORS = re.compile(r"[\s,，、;；/]+")
-TAG_SEPARATORS = re.compile(r"[\s,，、;；]+")
+# Commas and 顿号 as documented, not spaces: a tag may hold a space (a Moodle category
+# "Default for New Features"), and the bank export joins tags with commas.
+TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
 ARTICLE = re.compile(r"^(.*?)(第[一二三四五六七八九十百千零〇\d]+条.*)$")
 
 
@@ -232,7 +237,9 @@ class QuestionImporter:
         else:
             kind = QuestionKind.MULTIPLE if len(keys) > 1 else QuestionKind.SINGLE
         if kind == QuestionKind.TRUE_FALSE and not texts:
-            texts, feedbacks = list(TRUE_FALSE_OPTIONS), ["", ""]
+            # 对 and 错 are implied; their feedback (反馈A, 反馈B) still applies.
+            texts = list(TRUE_FALSE_OPTIONS)
+            feedbacks = [row.get(c) for c in FEEDBACK_COLUMNS[:2]]
         if not answer_text:
             report.add(n, "答案", _("答案不能为空。"))
         elif (
@@ -281,7 +288,9 @@ class QuestionImporter:
             rule_name=rule_name,
             rule_article=rule_article,
             difficulty=difficulty,
-            tags=[t for t in TAG_SEPARATORS.split(row.get("标签")) if t],
+            tags=[
+                t.strip() for t in TAG_SEPARATORS.split(row.get("标签")) if t.strip()
+            ],
             status=status,
         )
 
@@ -328,17 +337,80 @@ class QuestionImporter:
 
 
 # --- GIFT and Aiken --------------------------------------------------------------------
+#
+# Read as Moodle (the formats' reference implementation, question/format/gift and
+# question/format/aiken) reads them, so a file means here what it means there. A question
+# this bank cannot hold is never turned into a different question: it is refused with its
+# line, or, when the importer asks for it, skipped and listed.
 
 
 @dataclass
-class _Parsed:
-    line: int
-    values: dict[str, str] = field(default_factory=dict)
+class QuestionImportReport(ImportReport):
+    # Questions left out on request (skip_unsupported), each with its line and reason.
+    skipped: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class _Refusals:
+    """Where a question the bank cannot represent goes: an error (nothing is written), or
+    with `skip` a line in `report.skipped` and a note the import page shows."""
+
+    report: QuestionImportReport
+    column: str
+    skip: bool
+    refused: int = 0
+
+    def refuse(self, line: int, reason: str) -> None:
+        if not self.skip:
+            self.report.add(line, self.column, reason)
+            self.refused += 1
+            return
+        skipped = RowError(row=line, column=self.column, message=str(reason))
+        self.report.skipped.append(skipped)
+        self.report.notes.append(_("已跳过：%(question)s") % {"question": skipped})
+
+    def hint(self) -> None:
+        if self.refused:
+            self.report.notes.append(
+                _(
+                    "文件中有 %(n)s 道题无法按原意导入（见上方错误）。如只导入其余题目，"
+                    "请勾选“跳过无法导入的题目”（命令行 --skip-unsupported），"
+                    "被跳过的题目会逐一列出。"
+                )
+                % {"n": self.refused}
+            )
 
 
 def _hash_code(prefix: str, stem: str) -> str:
     # A stable code from the question text, so importing the same file twice updates.
     return f"{prefix}-{hashlib.sha1(stem.encode()).hexdigest()[:10].upper()}"  # noqa: S324
+
+
+class _Codes:
+    """Distinct codes that stay the same when the same file is imported again: the
+    question's name when it is a valid code, else a hash of its text; the second and
+    later questions with the same one get -2, -3… in file order. Refused and skipped
+    questions take their turn too, so skipping does not renumber the others."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.seen: Counter[str] = Counter()
+
+    def next(self, *, name: str, stem: str) -> str:
+        base = name if _valid_code(name) else _hash_code(self.prefix, stem)
+        self.seen[base] += 1
+        if self.seen[base] == 1:
+            return base
+        suffix = f"-{self.seen[base]}"
+        return base[: CODE_MAX_LENGTH - len(suffix)] + suffix
+
+
+def _valid_code(text: str) -> bool:
+    try:
+        question_code_validator(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _blocks(text: str, comment: str | None = None):
@@ -368,6 +440,16 @@ GIFT_ESCAPES = {
     "\\:": "\x06",
 }
 GIFT_UNESCAPE = {v: k[1] for k, v in GIFT_ESCAPES.items()}
+GIFT_FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
+GIFT_WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
+GIFT_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+HTML_LINK = re.compile(
+    r"<a\s[^>]*?href\s*=\s*[\"']([^\"']*)[\"'][^>]*>(.*?)</a>", re.I | re.S
+)
+HTML_BREAK = re.compile(r"<br\s*/?>|</(p|div|li|h\d)>", re.I)
+# Moodle's multi-answer questions must have positive weights adding up to 100%; it
+# stores 1/3 as 33.33333, so three of them make 99.99999.
+WEIGHT_TOLERANCE = 0.01
 
 
 def _gift_protect(text: str) -> str:
@@ -376,130 +458,269 @@ def _gift_protect(text: str) -> str:
     return text
 
 
-def _gift_clean(text: str) -> str:
+def _html_text(text: str) -> str:
+    """[html] text as a reader sees it: line breaks kept, a link's address kept beside
+    its words (it may be the point of the question), tags dropped. The bank stores plain
+    text, never the file's HTML."""
+    text = HTML_LINK.sub(lambda m: f"{m.group(2)}（{m.group(1)}）", text)
+    return html.unescape(strip_tags(HTML_BREAK.sub("\n", text)))
+
+
+def _gift_text(raw: str, *, default_format: str = "moodle") -> tuple[str, str]:
+    """A GIFT fragment's text and format. As in Moodle, a question's answers and
+    feedback take the question text's format unless they name their own."""
+    match = GIFT_FORMAT.match(raw)
+    text_format = match.group(1) if match else default_format
+    text = raw[match.end() :] if match else raw
     for k, v in GIFT_UNESCAPE.items():
         text = text.replace(k, v)
-    text = re.sub(r"^\[(html|moodle|plain|markdown)\]", "", text.strip())
-    return text.strip()
+    if text_format == "html":
+        text = _html_text(text)
+    return "\n".join(line.strip() for line in text.strip().splitlines()), text_format
 
 
-def parse_gift(text: str, report: ImportReport) -> Table:
+def _gift_type(answers: str) -> str:
+    """The question type Moodle reads from the text between the braces, in its order."""
+    if not answers:
+        return "essay"
+    if answers.startswith("#"):
+        return "numerical"
+    if "~" in answers:
+        return "multichoice"
+    if "=" in answers and "->" in answers:
+        return "match"
+    if answers.partition("#")[0].strip() in GIFT_TRUE_FALSE:
+        return "truefalse"
+    return "shortanswer"
+
+
+def _gift_unsupported() -> dict[str, str]:
+    return {
+        "description": _("说明文字（description，没有答案，不是题目）"),
+        "essay": _("问答题（essay）"),
+        "numerical": _("数值题（numerical）"),
+        "match": _("配对题（matching）"),
+        "shortanswer": _("填空题（short answer，学员输入答案）"),
+    }
+
+
+def _percent(value: float) -> str:
+    return f"{value:g}%"
+
+
+def parse_gift(
+    text: str, report: QuestionImportReport, *, skip_unsupported: bool = False
+) -> Table:
     table = Table(headers=["编号", "题型", "题干", "答案", "解析", "标签"])
+    refusals = _Refusals(report=report, column="GIFT", skip=skip_unsupported)
+    codes = _Codes("GIFT")
+    unsupported = _gift_unsupported()
     category = ""
     for line, block in _blocks(text, comment="//"):
-        body = _gift_protect("\n".join(block))
+        body = _gift_protect("\n".join(block)).strip()
         if body.startswith("$CATEGORY:"):
             first, _sep, rest = body.partition("\n")
             category = first.removeprefix("$CATEGORY:").strip().split("/")[-1]
             body = rest.strip()
             if not body:
                 continue
-        title = ""
-        match = re.match(r"^::(.*?)::(.*)$", body, re.S)
-        if match:
-            title, body = match.group(1).strip(), match.group(2)
-        if (
-            body.count("{") != 1
-            or body.count("}") != 1
-            or body.index("{") > body.index("}")
-        ):
+        name = ""
+        if body.startswith("::") and "::" in body[2:]:
+            name, _sep, body = body[2:].partition("::")
+            name, body = _gift_text(name, default_format="plain")[0], body.strip()
+        start, end = body.find("{"), body.find("}")
+        if start < 0 and end < 0:
+            stem, _format = _gift_text(body)
+            codes.next(name=name, stem=stem)
+            refusals.refuse(
+                line,
+                _("不支持的 GIFT 题型：%(type)s。只能导入单选、多选和判断题：%(q)s")
+                % {"type": unsupported["description"], "q": stem[:30]},
+            )
+            continue
+        if body.count("{") != 1 or body.count("}") != 1 or start > end:
             report.add(line, "GIFT", _("找不到成对的答案花括号 { }。"))
             continue
-        before, _sep, rest = body.partition("{")
-        answers, _sep, after = rest.partition("}")
-        stem = _gift_clean(f"{before} {after}".strip())
-        values = {"题干": stem, "标签": category}
-        answers, _sep, general = answers.partition("####")
-        values["解析"] = _gift_clean(general)
+        answers, after = body[start + 1 : end], body[end + 1 :]
+        # As in Moodle: answers in the middle of the text stand for a blank to fill.
+        stem, text_format = _gift_text(
+            f"{body[:start]}_____{after}" if after.strip() else body[:start]
+        )
+        code = codes.next(name=name, stem=stem)
+        general = ""
+        if "####" in answers:
+            answers, _sep, general = answers.rpartition("####")
         answers = answers.strip()
-        tf = re.fullmatch(r"(TRUE|FALSE|T|F)\s*(#.*)?", answers, re.S | re.I)
-        if tf:
-            truth = tf.group(1).upper().startswith("T")
-            values |= {"题型": "判断", "答案": "对" if truth else "错"}
-            feedback = _gift_clean((tf.group(2) or "").lstrip("#"))
-            values["反馈B" if truth else "反馈A"] = feedback
-        elif "->" in answers or answers.startswith("#") or not answers:
+        values = {
+            "编号": code,
+            "题干": stem,
+            "标签": category,
+            "解析": _gift_text(general, default_format=text_format)[0],
+        }
+        question_type = _gift_type(answers)
+        if question_type in unsupported:
+            refusals.refuse(
+                line,
+                _("不支持的 GIFT 题型：%(type)s。只能导入单选、多选和判断题：%(q)s")
+                % {"type": unsupported[question_type], "q": stem[:30]},
+            )
+            continue
+        if question_type == "truefalse":
+            answer, _sep, comments = answers.partition("#")
+            truth = GIFT_TRUE_FALSE[answer.strip()]
+            # Moodle: {T#wrong#right} — the first feedback is for a wrong answer.
+            wrong, _sep, right = (
+                _gift_text(c, default_format=text_format)[0]
+                for c in comments.partition("#")
+            )
+            values |= {
+                "题型": "判断",
+                "答案": "对" if truth else "错",
+                "反馈A": right if truth else wrong,
+                "反馈B": wrong if truth else right,
+            }
+            table.rows.append(Row(number=line, values=values))
+            continue
+        choices = _gift_choices(answers, text_format=text_format)
+        reason = _gift_choice_problem(choices, single="=" in answers)
+        if reason == "no_key":
             report.add(
                 line,
                 "GIFT",
-                _("不支持的 GIFT 题型（只支持单选、多选和判断题）：%(q)s")
+                _("没有标出正确答案（以 = 开头的选项，或正权重的选项）：%(q)s")
                 % {"q": stem[:30]},
             )
             continue
-        else:
-            parts = re.findall(r"([=~])([^=~]*)", answers)
-            if not parts or "=" not in answers and "%" not in answers:
-                report.add(
-                    line,
-                    "GIFT",
-                    _("没有标出正确答案（以 = 开头的选项）：%(q)s") % {"q": stem[:30]},
-                )
-                continue
-            if len(parts) > len(OPTION_KEYS):
-                report.add(line, "GIFT", _("选项超过 6 个：%(q)s") % {"q": stem[:30]})
-                continue
-            correct, multiple = [], False
-            for i, (mark, raw) in enumerate(parts):
-                weight = re.match(r"^\s*%(-?\d+(?:\.\d+)?)%", raw)
-                if weight:
-                    raw = raw[weight.end() :]
-                    multiple = True
-                    is_correct = float(weight.group(1)) > 0
-                else:
-                    is_correct = mark == "="
-                option, _sep, feedback = raw.partition("#")
-                values[OPTION_COLUMNS[i]] = _gift_clean(option)
-                values[FEEDBACK_COLUMNS[i]] = _gift_clean(feedback)
-                if is_correct:
-                    correct.append(OPTION_KEYS[i])
-            values["题型"] = "多选" if multiple or len(correct) > 1 else "单选"
-            values["答案"] = "".join(correct)
-        values["编号"] = title if _valid_code(title) else _hash_code("GIFT", stem)
+        if reason:
+            refusals.refuse(line, f"{reason}：{stem[:30]}")
+            continue
+        correct = [OPTION_KEYS[i] for i, (w, _t, _f) in enumerate(choices) if w > 0]
+        for i, (_weight, option, feedback) in enumerate(choices):
+            values[OPTION_COLUMNS[i]], values[FEEDBACK_COLUMNS[i]] = option, feedback
+        values["题型"] = "多选" if len(correct) > 1 else "单选"
+        values["答案"] = "".join(correct)
         table.rows.append(Row(number=line, values=values))
+    refusals.hint()
     return table
 
 
-def _valid_code(text: str) -> bool:
-    try:
-        question_code_validator(text)
-    except ValidationError:
-        return False
-    return True
+def _gift_choices(answers: str, *, text_format: str) -> list[tuple[float, str, str]]:
+    """(weight in %, text, feedback) of each choice. `=` is 100% and `~` 0% unless a
+    `%w%` weight says otherwise."""
+    choices = []
+    for mark, raw in re.findall(r"([=~])([^=~]*)", answers):
+        weight = GIFT_WEIGHT.match(raw)
+        if weight:
+            percent, raw = float(weight.group(1)), raw[weight.end() :]
+        else:
+            percent = 100.0 if mark == "=" else 0.0
+        option, _sep, feedback = raw.partition("#")
+        choices.append(
+            (
+                percent,
+                _gift_text(option, default_format=text_format)[0],
+                _gift_text(feedback, default_format=text_format)[0],
+            )
+        )
+    return choices
 
 
-def parse_aiken(text: str, report: ImportReport) -> Table:
+def _gift_choice_problem(choices, *, single: bool) -> str:
+    """Why these choices cannot become a question scored all-or-nothing, or "".
+
+    A question with an `=` choice is single-answer in Moodle: it fits only with one
+    choice worth 100%. Without one it is multi-answer: it fits when the positive weights
+    add up to 100%, and then those choices are the correct set.
+    """
+    positive = [w for w, _t, _f in choices if w > 0]
+    if not positive:
+        return "no_key"
+    if len(choices) > len(OPTION_KEYS):
+        return _("选项超过 6 个（本题 %(n)s 个）") % {"n": len(choices)}
+    weights = "、".join(_percent(w) for w in positive)
+    if single and (len(positive) != 1 or abs(positive[0] - 100) > WEIGHT_TOLERANCE):
+        return _(
+            "部分得分无法表示：本题只能选一项（有 = 选项），得分的选项为 %(w)s，"
+            "只能有一个 100%% 的选项"
+        ) % {"w": weights}
+    if not single and abs(sum(positive) - 100) > WEIGHT_TOLERANCE:
+        return _(
+            "部分得分无法表示：正权重 %(w)s 合计 %(sum)s，应合计 100%%"
+            "（权重为正的选项全部选对才算答对）"
+        ) % {"w": weights, "sum": _percent(sum(positive))}
+    return ""
+
+
+AIKEN_OPTION = re.compile(r"^([A-Fa-f])[.)．、）]\s*(.+)$")
+AIKEN_ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.I)
+
+
+@dataclass
+class _AikenQuestion:
+    line: int
+    stem: list[str]
+    options: list[str] = field(default_factory=list)
+
+
+def parse_aiken(
+    text: str, report: QuestionImportReport, *, skip_unsupported: bool = False
+) -> Table:
+    """Line by line, as Moodle reads Aiken: a question is its text, options `A)` or
+    `A.` and an `ANSWER:` line that ends it; blank lines between questions are optional.
+    Two additions for text pasted from documents: a question's text may run over several
+    lines, and a line right under an option (no blank line between) continues it."""
     table = Table(headers=["编号", "题型", "题干", "答案"])
-    option_line = re.compile(r"^([A-Fa-f])[.)．、]\s*(.+)$")
-    for line, block in _blocks(text):
-        stem_lines, options, answer = [], [], None
-        for raw in block:
-            stripped = raw.strip()
-            upper = stripped.upper()
-            if upper.startswith("ANSWER:") or upper.startswith("ANSWER："):
-                answer = stripped.split(":", 1)[-1].split("：", 1)[-1].strip()
-                continue
-            match = option_line.match(stripped)
-            if match and (options or stem_lines):
-                options.append(match.group(2).strip())
-            elif options:
-                options[-1] += stripped
+    refusals = _Refusals(report=report, column="Aiken", skip=skip_unsupported)
+    codes = _Codes("AIKEN")
+    current: _AikenQuestion | None = None
+    after_blank = False
+
+    def missing_answer(question: _AikenQuestion) -> None:
+        report.add(question.line, "Aiken", _("缺少 ANSWER: 行。"))
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            after_blank = True
+            continue
+        answer, option = AIKEN_ANSWER.match(line), AIKEN_OPTION.match(line)
+        if answer and current is None:
+            report.add(number, "Aiken", _("ANSWER: 行之前没有题干。"))
+        elif answer:
+            stem = "\n".join(current.stem)
+            values = {
+                "编号": codes.next(name="", stem=stem),
+                "题型": "单选",
+                "题干": stem,
+                "答案": answer.group(1).strip(),
+            }
+            if len(current.options) > len(OPTION_KEYS):
+                refusals.refuse(
+                    current.line,
+                    _("选项超过 6 个（本题 %(n)s 个）") % {"n": len(current.options)},
+                )
             else:
-                stem_lines.append(stripped)
-        if answer is None:
-            report.add(line, "Aiken", _("缺少 ANSWER: 行。"))
-            continue
-        values = {
-            "编号": _hash_code("AIKEN", "\n".join(stem_lines)),
-            "题型": "单选",
-            "题干": "\n".join(stem_lines),
-            "答案": answer,
-        }
-        for i, option in enumerate(options[: len(OPTION_KEYS)]):
-            values[OPTION_COLUMNS[i]] = option
-        if len(options) > len(OPTION_KEYS):
-            report.add(line, "Aiken", _("选项超过 6 个。"))
-            continue
-        table.rows.append(Row(number=line, values=values))
+                values |= dict(zip(OPTION_COLUMNS, current.options, strict=False))
+                table.rows.append(Row(number=current.line, values=values))
+            current = None
+        elif option and current is None:
+            report.add(
+                number, "Aiken", _("选项之前没有题干：%(line)s") % {"line": line[:30]}
+            )
+        elif option:
+            current.options.append(option.group(2).strip())
+        elif current is not None and current.options and not after_blank:
+            current.options[-1] += line
+        elif current is not None and not current.options:
+            current.stem.append(line)
+        else:
+            if current is not None:
+                missing_answer(current)
+            current = _AikenQuestion(line=number, stem=[line])
+        after_blank = False
+    if current is not None:
+        missing_answer(current)
+    refusals.hint()
     return table
 
 
@@ -512,9 +733,19 @@ def guess_format(filename: str) -> str | None:
 
 
 def questions_import(
-    *, data: bytes, filename: str, file_format: str | None = None, dry_run: bool
+    *,
+    data: bytes,
+    filename: str,
+    file_format: str | None = None,
+    dry_run: bool,
+    skip_unsupported: bool = False,
 ) -> ImportReport:
-    """Import questions from any supported format; all rows or nothing."""
+    """Import questions from any supported format; all rows or nothing.
+
+    With `skip_unsupported`, GIFT and Aiken questions the bank cannot represent (types
+    other than single, multiple and true/false; partial credit) are left out and listed
+    in `report.skipped` instead of refusing the file; every other error still does.
+    """
     file_format = file_format or guess_format(filename)
     importer = QuestionImporter()
     if file_format in ("xlsx", "csv"):
@@ -524,7 +755,7 @@ def questions_import(
             filename=f"{PurePath(filename).stem}.{file_format}",
             dry_run=dry_run,
         )
-    report = ImportReport()
+    report = QuestionImportReport()
     if file_format not in FORMATS:
         report.add(
             0,
@@ -538,7 +769,7 @@ def questions_import(
         report.add(0, "", _("无法识别文件编码：请另存为 UTF-8 或 GBK。"))
         return report
     parse = parse_gift if file_format == "gift" else parse_aiken
-    table = parse(text, report)
-    if not table.rows and report.ok:
+    table = parse(text, report, skip_unsupported=skip_unsupported)
+    if not table.rows and report.ok and not report.skipped:
         report.add(0, "", _("文件中没有题目。"))
     return import_table(importer, table=table, report=report, dry_run=dry_run)

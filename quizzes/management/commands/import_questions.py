@@ -1,4 +1,5 @@
-"""manage.py import_questions FILE [--format xlsx|csv|gift|aiken] [--dry-run]"""
+"""manage.py import_questions FILE [--format xlsx|csv|gift|aiken] [--dry-run]
+[--skip-unsupported]"""
 
 from django.core.management.base import CommandError
 
@@ -21,6 +22,14 @@ class Command(ImportCommand):
             choices=FORMATS,
             help="default: from the extension (.txt = aiken)",
         )
+        parser.add_argument(
+            "--skip-unsupported",
+            action="store_true",
+            help=(
+                "GIFT/Aiken: import the questions the bank can hold and list the others "
+                "(other question types, partial credit) instead of refusing the file"
+            ),
+        )
 
     def run_import(self, *, data, filename, dry_run, options):
         file_format = options.get("format") or guess_format(filename)
@@ -28,6 +37,27 @@ class Command(ImportCommand):
             raise CommandError(
                 "无法识别格式，请用 --format / unknown format, use --format"
             )
-        return questions_import(
-            data=data, filename=filename, file_format=file_format, dry_run=dry_run
+        report = questions_import(
+            data=data,
+            filename=filename,
+            file_format=file_format,
+            dry_run=dry_run,
+            skip_unsupported=options.get("skip_unsupported", False),
+        )
+        if not report.ok:
+            # The errors follow on stderr; the hint says how to import the rest.
+            for note in report.notes:
+                self.stderr.write(note)
+        return report
+
+    def success_message(self, report):
+        skipped = getattr(report, "skipped", [])
+        counts = (
+            f"新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}"
+        )
+        if not skipped:
+            return counts
+        # One line per skipped question, so the list can be read (or grepped) as is.
+        return "\n".join(
+            [f"{counts}，跳过 {len(skipped)}", *(f"已跳过：{s}" for s in skipped)]
         )
