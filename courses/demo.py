@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
+from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupApprovalTask, Page
 from wagtailmedia.models import get_media_model
@@ -29,6 +30,14 @@ from .demo_images import title_card
 from .models import CourseIndexPage, CoursePage, LessonPage, StoryIndexPage, StoryPage
 
 COLLECTION = "演示内容"
+COVER_TITLE_PREFIX = "演示题图："
+COVER_TAG = "演示内容"
+# What editors must know about the demo pages. Earlier demo loads printed it on the pages
+# themselves (the course index intro, a last "source" of every story), where learners
+# read it; it now shows to editors only (home.wagtail_hooks), and a rerun removes it.
+EDITOR_NOTE = _("演示内容：依据公开资料编写，发布前请核对正文，并把出处换成正式来源。")
+LEGACY_INDEX_NOTE = "（演示内容：依据公开资料编写，编辑可在后台修改。）"
+LEGACY_SOURCE_TITLE = "演示内容说明"
 EDITORS_GROUP = ROLE_GROUPS[Role.EDITOR]
 NARRATION = settings.BASE_DIR / "site" / "fixtures" / "courses" / "narration-hu-ze.wav"
 NARRATION_TRANSCRIPT = NARRATION.with_suffix(".txt")
@@ -40,17 +49,28 @@ def _collection() -> Collection:
 
 
 def _card(title: str, *, subtitle: str, palette: str, motif: str):
+    """A drawn cover, labelled as a demo cover where editors look (title, collection,
+    description, tag) and never on the picture, which learners see."""
     image_model = get_image_model()
-    label = f"题图：{title}"
-    existing = image_model.objects.filter(title=label).first()
-    if existing is not None:
-        return existing
+    label = f"{COVER_TITLE_PREFIX}{title}"
+    current = image_model.objects.filter(title=label).first()
+    if current is not None:
+        return current
+    # Covers of an earlier demo load (titled 题图：…) carry "演示内容" on the picture:
+    # redraw and relabel them rather than add a second cover.
+    image = image_model.objects.filter(title=f"题图：{title}").first()
     data = title_card(title=title, subtitle=subtitle, palette=palette, motif=motif)
-    name = f"demo-card-{hashlib.sha256(label.encode()).hexdigest()[:10]}.jpg"
-    image = image_model(
-        title=label, collection=_collection(), file=ImageFile(io.BytesIO(data), name=name)
-    )
+    name = f"cover-{hashlib.sha256(label.encode()).hexdigest()[:10]}.jpg"
+    if image is None:
+        image = image_model(collection=_collection())
+    else:
+        image.renditions.all().delete()
+    image.title = label
+    image.description = f"演示题图（程序绘制，可替换）：{title}"
+    image.file = ImageFile(io.BytesIO(data), name=name)
+    image._set_image_file_metadata()
     image.save()
+    image.tags.set([COVER_TAG])
     return image
 
 
@@ -63,8 +83,9 @@ def _narration():
         return existing
     with wave.open(str(NARRATION)) as audio:
         duration = audio.getnframes() / audio.getframerate()
-    media = media_model(title=title, type="audio", duration=round(duration, 1),
-                        collection=_collection())
+    media = media_model(
+        title=title, type="audio", duration=round(duration, 1), collection=_collection()
+    )
     media.file.save(NARRATION.name, ContentFile(NARRATION.read_bytes()), save=False)
     media.save()
     return media
@@ -86,27 +107,46 @@ def _publish(page: Page) -> None:
 def _lesson_body(lesson: dict, narration) -> list:
     body = list(lesson["body"])
     if lesson.get("audio") and narration is not None:
-        body.insert(1, {"type": "audio", "value": {
-            "audio": narration.pk, "title": "课文朗读（机器合成语音）",
-            "transcript": Path(NARRATION_TRANSCRIPT).read_text(encoding="utf-8").strip(),
-        }})
+        body.insert(
+            1,
+            {
+                "type": "audio",
+                "value": {
+                    "audio": narration.pk,
+                    "title": "课文朗读（机器合成语音）",
+                    "transcript": Path(NARRATION_TRANSCRIPT)
+                    .read_text(encoding="utf-8")
+                    .strip(),
+                },
+            },
+        )
     return body
 
 
 def _load_courses(home: HomePage, stdout) -> int:
     index, created = _child(
-        home, CourseIndexPage, "learn", title=content.COURSE_INDEX["title"],
+        home,
+        CourseIndexPage,
+        "learn",
+        title=content.COURSE_INDEX["title"],
         intro=content.COURSE_INDEX["intro"],
     )
     if created:
+        _publish(index)
+    elif LEGACY_INDEX_NOTE in index.intro:
+        index.intro = index.intro.replace(LEGACY_INDEX_NOTE, "")
         _publish(index)
     kinds = {k.name: k for k in UnitKind.objects.all()}
     narration = _narration()
     made = 0
     for course_data in content.COURSES:
         course, created = _child(
-            index, CoursePage, course_data["slug"], title=course_data["title"],
-            summary=course_data["summary"], search_description=course_data["summary"],
+            index,
+            CoursePage,
+            course_data["slug"],
+            title=course_data["title"],
+            summary=course_data["summary"],
+            search_description=course_data["summary"],
             cover=_card(course_data["title"], **course_data["card"]),
         )
         if created:
@@ -114,13 +154,20 @@ def _load_courses(home: HomePage, stdout) -> int:
             made += 1
         for lesson_data in course_data["lessons"]:
             lesson, created = _child(
-                course, LessonPage, lesson_data["slug"], title=lesson_data["title"],
-                summary=lesson_data["summary"], search_description=lesson_data["summary"],
+                course,
+                LessonPage,
+                lesson_data["slug"],
+                title=lesson_data["title"],
+                summary=lesson_data["summary"],
+                search_description=lesson_data["summary"],
                 estimated_minutes=lesson_data["minutes"],
                 body=_lesson_body(lesson_data, narration),
-                cover=_card(lesson_data["title"], subtitle=course_data["title"],
-                            palette=course_data["card"]["palette"],
-                            motif=course_data["card"]["motif"]),
+                cover=_card(
+                    lesson_data["title"],
+                    subtitle=course_data["title"],
+                    palette=course_data["card"]["palette"],
+                    motif=course_data["card"]["motif"],
+                ),
             )
             if not created:
                 continue
@@ -135,7 +182,10 @@ def _load_courses(home: HomePage, stdout) -> int:
 
 def _load_stories(home: HomePage) -> int:
     index, created = _child(
-        home, StoryIndexPage, "stories", title=content.STORY_INDEX["title"],
+        home,
+        StoryIndexPage,
+        "stories",
+        title=content.STORY_INDEX["title"],
         intro=content.STORY_INDEX["intro"],
     )
     if created:
@@ -143,21 +193,42 @@ def _load_stories(home: HomePage) -> int:
     made = 0
     for data in content.STORIES:
         sources = [
-            {"type": "source", "value": {"title": t, "publisher": p, "url": u, "note": n}}
+            {
+                "type": "source",
+                "value": {"title": t, "publisher": p, "url": u, "note": n},
+            }
             for t, p, u, n in data["sources"]
         ]
         story, created = _child(
-            index, StoryPage, data["slug"], title=data["title"], figure=data["figure"],
-            era=data["era"], place=data["place"], summary=data["summary"],
+            index,
+            StoryPage,
+            data["slug"],
+            title=data["title"],
+            figure=data["figure"],
+            era=data["era"],
+            place=data["place"],
+            summary=data["summary"],
             search_description=data["summary"],
-            body=data["body"], precepts=data["precepts"], sources=sources,
+            body=data["body"],
+            precepts=data["precepts"],
+            sources=sources,
             cover=_card(data["title"], **data["card"]),
         )
         if created:
             story.tags.set(data["tags"])
             _publish(story)
             made += 1
+        else:
+            _drop_legacy_source(story)
     return made
+
+
+def _drop_legacy_source(story: StoryPage) -> None:
+    kept = [b for b in story.sources if b.value["title"] != LEGACY_SOURCE_TITLE]
+    if len(kept) == len(story.sources):
+        return
+    story.sources = [(b.block_type, b.value) for b in kept]
+    _publish(story)
 
 
 def _editors_review_stories() -> None:
@@ -179,4 +250,6 @@ def load(*, stdout) -> None:
         return
     made = _load_courses(home, stdout) + _load_stories(home)
     _editors_review_stories()
-    stdout.write(f"学习：新建 {made} 个页面（课程、微课、故事）" if made else "学习：已存在")
+    stdout.write(
+        f"学习：新建 {made} 个页面（课程、微课、故事）" if made else "学习：已存在"
+    )

@@ -1,15 +1,15 @@
 """Text of the demo courses and stories, written from the facts in the content brief.
 
 Facts the brief marks as unverified are left out or worded as "据……记载/相传"; 毛泽东's
-remark on 胡则 is attributed as "据王芳回忆". Every story lists its sources and tells
-editors to check and replace them.
+remark on 胡则 is attributed as "据王芳回忆". Every story lists its sources. Notes for
+editors (check the text, replace the sources) live in the admin, never on these pages:
+learners read them (courses.demo.EDITOR_NOTE, the editors' dashboard panel).
 """
 
 COURSE_INDEX = {
     "title": "微课堂",
     "intro": (
-        "<p>每节微课三到八分钟，手机上就能学完。学完点“我已学完”记录进度，下次从停下的地方继续。"
-        "（演示内容：依据公开资料编写，编辑可在后台修改。）</p>"
+        "<p>每节微课三到八分钟，手机上就能学完。学完点“我已学完”记录进度，下次从停下的地方继续。</p>"
     ),
 }
 
@@ -366,7 +366,6 @@ STORIES = [
             ("《宋史·胡则传》", "", "", ""),
             ("《王芳回忆录》", "", "", "毛泽东评价胡则一段"),
             ("永康市古山镇胡库村胡则史迹馆、方岩胡公纪念馆陈列", "", "", ""),
-            ("演示内容说明", "", "", "编辑发布前请核对并替换为正式出处"),
         ],
     },
     {
@@ -401,7 +400,6 @@ STORIES = [
         "sources": [
             ("昆明聂耳故居（甬道街73—74号）陈列", "", "", ""),
             ("昆明市长春小学校史及“聂耳家风家训”教育资料", "", "", ""),
-            ("演示内容说明", "", "", "编辑发布前请核对并替换为正式出处"),
         ],
     },
     {
@@ -426,7 +424,6 @@ STORIES = [
         "precepts": [],
         "sources": [
             ("永康尚仁村柏山地方资料", "", "", "单一来源，待核实"),
-            ("演示内容说明", "", "", "编辑发布前请核对并替换为正式出处"),
         ],
     },
 ]

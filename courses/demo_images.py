@@ -1,5 +1,8 @@
 """Title cards for the demo content, drawn with Pillow so the project may ship them.
 
+The picture carries no "demo" wording: learners see it on every card and page. The admin
+says it is a demo cover instead (courses.demo: title, collection, description, tag).
+
 Text uses the system's Noto CJK font when it is installed; without it the card keeps its
 colours and motif and omits the text, so loading the demo never fails for want of a font.
 """
@@ -46,10 +49,16 @@ def _gradient(top, bottom) -> Image.Image:
 
 def _mountains(draw, accent) -> None:
     """Layered ridges: 方岩 and the hills of 永康."""
-    for layer, (base, amp, alpha) in enumerate([(560, 90, 70), (610, 70, 110), (660, 50, 160)]):
+    for layer, (base, amp, alpha) in enumerate(
+        [(560, 90, 70), (610, 70, 110), (660, 50, 160)]
+    ):
         points = [(0, HEIGHT)]
         for x in range(0, WIDTH + 40, 40):
-            y = base - amp * abs(math.sin((x + layer * 170) / 210)) - 20 * math.sin(x / 53)
+            y = (
+                base
+                - amp * abs(math.sin((x + layer * 170) / 210))
+                - 20 * math.sin(x / 53)
+            )
             points.append((x, y))
         points.append((WIDTH, HEIGHT))
         draw.polygon(points, fill=(*accent, alpha))
@@ -68,18 +77,25 @@ def _waves(draw, accent) -> None:
 
 def _seal(draw, accent) -> None:
     """A square seal and ruled lines: rules and precepts."""
-    draw.rectangle([WIDTH - 260, 470, WIDTH - 100, 630], outline=(*accent, 220), width=10)
+    draw.rectangle(
+        [WIDTH - 260, 470, WIDTH - 100, 630], outline=(*accent, 220), width=10
+    )
     draw.line([(WIDTH - 230, 550), (WIDTH - 130, 550)], fill=(*accent, 220), width=10)
     draw.line([(WIDTH - 180, 500), (WIDTH - 180, 600)], fill=(*accent, 220), width=10)
     for i in range(4):
-        draw.line([(80, 500 + i * 40), (WIDTH - 320, 500 + i * 40)], fill=(*accent, 90), width=2)
+        draw.line(
+            [(80, 500 + i * 40), (WIDTH - 320, 500 + i * 40)],
+            fill=(*accent, 90),
+            width=2,
+        )
 
 
 MOTIFS = {"mountains": _mountains, "music": _waves, "seal": _seal}
 
 
-def title_card(*, title: str, subtitle: str = "", palette: str = "green",
-               motif: str = "mountains") -> bytes:
+def title_card(
+    *, title: str, subtitle: str = "", palette: str = "green", motif: str = "mountains"
+) -> bytes:
     """A 16:9 JPEG title card."""
     top, bottom, accent = PALETTES[palette]
     image = _gradient(top, bottom).convert("RGBA")
@@ -93,7 +109,7 @@ def title_card(*, title: str, subtitle: str = "", palette: str = "green",
         draw.line([(84, 280), (240, 280)], fill=(*accent, 255), width=8)
         if subtitle:
             draw.text((80, 310), subtitle, font=subtitle_font, fill=(*accent, 255))
-        draw.text((80, 60), "清廉学堂 · 演示内容", font=_font(30), fill=(230, 240, 236))
+        draw.text((80, 60), "清廉学堂", font=_font(30), fill=(230, 240, 236))
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=85)
     return buffer.getvalue()

@@ -21,7 +21,10 @@ from .models import (
     SelectionMode,
 )
 
-INDEX_INTRO = (
+INDEX_INTRO = "<p>用情景题检验清廉知识：每道题答完都有解析、依据和延伸学习。</p>"
+# The intro of earlier demo loads also spoke to editors, on a page learners read; the
+# editors' note now lives on their dashboard (home.wagtail_hooks).
+LEGACY_INDEX_INTRO = (
     "<p>用情景题检验清廉知识：每道题答完都有解析、依据和延伸学习。"
     "本题库为平台自带的示例题，编辑可在后台“练习 › 题库”中修改、停用或批量导入。</p>"
 )
@@ -78,6 +81,9 @@ def _load_questions() -> tuple[int, int]:
 def _index() -> QuizIndexPage | None:
     index = QuizIndexPage.objects.first()
     if index is not None:
+        if index.intro == LEGACY_INDEX_INTRO:
+            index.intro = INDEX_INTRO
+            index.save_revision().publish()
         return index
     home = HomePage.objects.first()
     if home is None:

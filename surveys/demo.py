@@ -1,8 +1,8 @@
 """Demo survey and campaigns for `manage.py load_demo` (idempotent).
 
 The 永康 campaign's responses are SIMULATED (fixed seed) so that the scorecard has
-something to show; its title and description say so. Question facts follow the rules
-in docs/demo-content.md (confirmed facts only).
+something to show; its title says so wherever managers read figures. Question facts
+follow the rules in docs/demo-content.md (confirmed facts only).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from .services import (
 
 SURVEY_TITLE = "清廉单元满意度与认知度调查（演示问卷）"
 CAMPAIGN_TITLE = "2026 年永康市清廉单元满意度与认知度调查（演示数据）"
-CAMPAIGN_DESCRIPTION = (
-    "演示数据：本活动的答卷由程序按固定随机种子模拟生成，用于展示记分卡，"
-    "不是真实调查结果。"
-)
+# Respondents read the description; that the answers are simulated is for managers, and
+# the campaign's title says so on every scorecard (（演示数据）).
+CAMPAIGN_DESCRIPTION = "请根据您的了解和感受如实作答。答卷匿名，只按单元统计。"
 SCHOOL_TITLE = "永康中学廉洁教育活动反馈（演示，实名）"
 
 QUESTIONS = [
@@ -178,7 +177,7 @@ def load(*, stdout) -> None:
         school = campaign_create(
             survey=survey,
             title=SCHOOL_TITLE,
-            description="演示：永康中学成员登录后作答，每人一份，可保存草稿。",
+            description="永康中学成员登录后作答，每人一份，可保存草稿。",
             root_unit=Unit.objects.get(code="YK-XX-01"),
             mode=CampaignMode.IDENTIFIED,
         )
