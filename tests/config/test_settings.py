@@ -28,12 +28,18 @@ def test_database_url_and_redis_url_select_postgresql_and_redis(monkeypatch):
     assert base.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert base.DATABASES["default"]["HOST"] == "db.internal"
     layer = base.CHANNEL_LAYERS["default"]
-    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    # channels-redis's layer and Django's Redis cache, each degrading while Redis is
+    # down (config.outages, tests/test_outages.py).
+    assert layer["BACKEND"] == "config.outages.DegradingRedisChannelLayer"
     (host,) = layer["CONFIG"]["hosts"]
     assert host["address"] == "redis://redis.internal:6379/1"
     # Longer than the layer's 5 s blocking read, or idle sockets die (tests/surveys/test_live).
     assert host["socket_timeout"] > 5
+    assert base.CACHES["default"]["BACKEND"] == "config.outages.DegradingRedisCache"
     assert base.CACHES["default"]["LOCATION"] == "redis://redis.internal:6379/1"
+    # A Redis that stopped answering must not hold page requests for redis-py's 5 s.
+    assert base.CACHES["default"]["OPTIONS"]["socket_timeout"] <= 1
+    assert base.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
