@@ -1,5 +1,6 @@
 """Question bank (snippets), quiz pages, and attempts that keep what was asked."""
 
+from ..contests.models import Contest, ContestAnswer, ContestQuestion, Phase, Player  # noqa: F401, E501
 from .attempts import Attempt, AttemptChoice, AttemptItem, AttemptState
 from .certificates import Certificate
 from .pages import QuizIndexPage, QuizPage, QuizQuestion, SelectionMode
