@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from home.validators import validate_free_text, validate_single_line
+
 from .sanitising import MAX_IMAGES, check_story_image, sanitise_story_html
 
 
@@ -27,13 +29,17 @@ class MultipleImageField(forms.FileField):
 
 class StorySubmissionForm(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
-    title = forms.CharField(label=_("标题"), max_length=80)
+    title = forms.CharField(
+        label=_("标题"), max_length=80, validators=[validate_single_line]
+    )
     place = forms.CharField(
         label=_("地点"), max_length=80, required=False,
+        validators=[validate_single_line],
         help_text=_("故事发生的地方，如“古山镇胡库村”。"),
     )
     text = forms.CharField(
         label=_("故事正文"), max_length=8000, widget=forms.Textarea(attrs={"rows": 12}),
+        validators=[validate_free_text],
         help_text=_("讲讲您家的家风家训和背后的故事。空一行开始新段落。"),
     )
     images = MultipleImageField(

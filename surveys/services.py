@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from home.validators import control_character, describe
 from units.models import Unit
 
 from . import live
@@ -38,6 +39,7 @@ from .models import (
     Section,
     Survey,
 )
+from .option_order import label_pins_last
 from .selectors import survey_has_collected_data
 
 logger = logging.getLogger("surveys")
@@ -160,6 +162,7 @@ def survey_create(
                     label=label,
                     is_correct=code in spec.correct,
                     sort_order=i,
+                    pin_last=label_pins_last(label),
                 )
                 for i, (code, label) in enumerate(spec.options)
             )
@@ -418,6 +421,12 @@ def answers_parse(
                 errors[question.code] = _("请输入合理范围内的数字。")
                 continue
             answers.append(CleanAnswer(question=question, number=number))
+        elif char := control_character(raw[0], free_text=True):
+            # PostgreSQL refuses NUL outright; the rest would break the exports.
+            errors[question.code] = _(
+                "含有不可见的控制字符（%(char)s），请删除后再提交；"
+                "只可使用换行和制表符。"
+            ) % {"char": describe(char)}
         else:
             answers.append(CleanAnswer(question=question, text=raw[0][:4000]))
     return answers, errors

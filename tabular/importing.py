@@ -7,14 +7,18 @@ row is applied, inside one transaction, so a failure half-way leaves nothing beh
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
-from .reading import Table, TableError, read_table
+from home.validators import control_character, describe
+
+from .reading import Row, Table, TableError, read_table
 from .report import ImportReport
+from .streaming import RowStream
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,25 @@ def import_file(
     return import_table(importer, table=table, report=report, dry_run=dry_run)
 
 
+def _refuse_control_characters(
+    rows: Iterable[Row], report: ImportReport
+) -> Iterator[Row]:
+    """Each row as it passes, with an error for each cell holding a control character
+    (home.validators; tab and line breaks are kept: a cell may be free text). Such
+    characters break exports and PostgreSQL, and nobody can see them to fix them."""
+    for row in rows:
+        for column, text in row.values.items():
+            char = control_character(text, free_text=True)
+            if char is not None:
+                report.add(
+                    row.number,
+                    column,
+                    _("含有不可见的控制字符（%(char)s），请删除后重新导入。")
+                    % {"char": describe(char)},
+                )
+        yield row
+
+
 def import_table(
     importer: Importer, *, table: Table, report: ImportReport, dry_run: bool
 ) -> ImportReport:
@@ -54,6 +77,12 @@ def import_table(
     turned into rows) and, only when all are good and this is no dry run, apply it in
     one transaction."""
     name = type(importer).__name__
+    if isinstance(table.rows, RowStream):
+        # Read once, as the importer reads it.
+        table.rows = RowStream(_refuse_control_characters(table.rows, report))
+    else:
+        for _row in _refuse_control_characters(table.rows, report):
+            pass
     plan = importer.validate(table, report)
     if not report.ok or dry_run:
         logger.info(

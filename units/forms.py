@@ -8,8 +8,18 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from home.validators import validate_single_line
+
 from .models import Role, Unit, User
 from .services import HEADCOUNT_MAX, person_set_role, unit_create, unit_update
+
+
+def _single_line(form, *names: str) -> None:
+    """Refuse control characters and line breaks in these text fields: they break the
+    exports and cannot be seen to be corrected."""
+    for name in names:
+        if name in form.fields:
+            form.fields[name].validators.append(validate_single_line)
 
 
 class UnitForm(WagtailAdminModelForm):
@@ -33,6 +43,7 @@ class UnitForm(WagtailAdminModelForm):
         self.fields["headcount"].max_value = HEADCOUNT_MAX
         self.fields["headcount"].validators.append(MaxValueValidator(HEADCOUNT_MAX))
         self.fields["headcount"].widget.attrs["max"] = HEADCOUNT_MAX
+        _single_line(self, "code", "name")
         if self.instance.pk:
             self.fields["parent"].initial = self.instance.get_parent()
             self.fields["parent"].queryset = Unit.objects.exclude(
@@ -88,6 +99,7 @@ class PersonForm(WagtailAdminModelForm):
         self.fields["unit"].required = True
         self.fields["unit"].queryset = Unit.objects.order_by("path")
         self.fields["managed_unit"].queryset = Unit.objects.order_by("path")
+        _single_line(self, "username", "full_name", "email", "phone")
 
     def clean(self):
         cleaned = super().clean()
@@ -162,3 +174,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "email", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _single_line(self, "full_name", "email", "phone")
