@@ -39,7 +39,6 @@ from .models import (
     Section,
     Survey,
 )
-from .option_order import label_pins_last
 from .selectors import survey_has_collected_data
 
 logger = logging.getLogger("surveys")
@@ -162,7 +161,6 @@ def survey_create(
                     label=label,
                     is_correct=code in spec.correct,
                     sort_order=i,
-                    pin_last=label_pins_last(label),
                 )
                 for i, (code, label) in enumerate(spec.options)
             )
