@@ -76,8 +76,8 @@ class Contest(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开赛时间"), null=True, blank=True)
     phase_started_at = models.DateTimeField(_("本阶段开始"), default=timezone.now)
-    # When the running phase ends on its own (reading, answering); null when the host
-    # advances it, or while paused.
+    # When the running phase ends on its own (reading, answering); null when only the
+    # host moves it on. A pause keeps it, and resuming moves it by the pause.
     phase_ends_at = models.DateTimeField(_("本阶段结束"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

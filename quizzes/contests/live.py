@@ -1,0 +1,49 @@
+"""Fan-out of a contest: one group event per phase change, sent after the change commits.
+
+The event carries only the contest id and phase; each consumer reads what its own screen
+needs from the database (the host's counts, a player's own options and score), so the
+answer key never travels in a group message and a Redis restart loses nothing but
+pushes. While Redis is down the push is skipped: clients ask again when they reconnect.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from config.outages import ChannelLayerUnavailable
+
+
+def group_name(contest_id: int) -> str:
+    return f"quizzes.contest.{contest_id}"
+
+
+def host_group_name(contest_id: int) -> str:
+    return f"quizzes.contest.{contest_id}.host"
+
+
+def phase_changed(*, contest_id: int, phase: str, index: int) -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    event = {
+        "type": "contest.phase",
+        "contest": contest_id,
+        "phase": phase,
+        "index": index,
+        # The moment of the change, so clients can measure the fan-out delay.
+        "sent_at": timezone.now().timestamp(),
+    }
+    try:
+        async_to_sync(layer.group_send)(group_name(contest_id), event)
+    except ChannelLayerUnavailable:
+        return False
+    return True
+
+
+def phase_changed_after_commit(*, contest_id: int, phase: str, index: int) -> None:
+    transaction.on_commit(
+        lambda: phase_changed(contest_id=contest_id, phase=phase, index=index)
+    )
