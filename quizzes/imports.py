@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 
+from surveys.option_order import label_pins_last
 from tabular.importing import import_file, import_table
 from tabular.reading import Row, Table, TableError, decode_text
 from tabular.report import ImportReport, RowError
@@ -329,7 +330,13 @@ class QuestionImporter:
             question.difficulty = r.difficulty
             question.status = r.status
             question.options = [
-                Option(text=t, is_correct=c, feedback=f, sort_order=i)
+                Option(
+                    text=t,
+                    is_correct=c,
+                    feedback=f,
+                    sort_order=i,
+                    pin_last=label_pins_last(t),
+                )
                 for i, (t, c, f) in enumerate(r.options)
             ]
             question.tags.set(r.tags)

@@ -157,8 +157,19 @@ class Option(Orderable):
     label = models.CharField(_("选项文字"), max_length=300)
     is_correct = models.BooleanField(_("正确答案"), default=False)
     value = models.SmallIntegerField(_("分值"), null=True, blank=True)
+    # "以上都对" refers to the options above it: a shuffled order keeps it last.
+    pin_last = models.BooleanField(
+        _("固定在最后"),
+        default=False,
+        help_text=_("打乱选项顺序时此项仍排在最后，如“以上都对”。"),
+    )
 
-    panels = [FieldPanel("code"), FieldPanel("label"), FieldPanel("is_correct")]
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("label"),
+        FieldPanel("is_correct"),
+        FieldPanel("pin_last"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("选项")
@@ -245,6 +256,13 @@ class Campaign(models.Model):
         default=Decimal("0.8"),
         validators=FRACTION,
         help_text=_("答对认知题的比例达到此值即视为“知晓”。"),
+    )
+    # Position bias: a respondent unsure of a recognition item leans to one position,
+    # so each respondent sees its options in their own order unless switched off.
+    shuffle_options = models.BooleanField(
+        _("打乱认知题选项顺序"),
+        default=True,
+        help_text=_("每位作答者看到的认知题选项顺序不同；判断题保持“对”在前。"),
     )
     opened_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

@@ -39,6 +39,7 @@ from .models import (
     Section,
     Survey,
 )
+from .option_order import label_pins_last
 from .selectors import survey_has_collected_data
 
 logger = logging.getLogger("surveys")
@@ -161,6 +162,7 @@ def survey_create(
                     label=label,
                     is_correct=code in spec.correct,
                     sort_order=i,
+                    pin_last=label_pins_last(label),
                 )
                 for i, (code, label) in enumerate(spec.options)
             )

@@ -143,6 +143,7 @@ class CampaignViewSet(ModelViewSet):
                 ],
                 heading=_("目标"),
             ),
+            FieldPanel("shuffle_options"),
         ],
         base_form_class=CampaignAdminForm,
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 
 import pytest
 from django.core.management import call_command
 
 from surveys.models import Campaign, CampaignUnit, Response
+from tests.surveys.respondent import post_answers
 from units.models import Unit, UnitKind, User
 
 pytestmark = pytest.mark.django_db
@@ -87,14 +87,10 @@ def test_a_fresh_install_runs_its_first_campaign_without_demo_data(client, tmp_p
         client.cookies.clear()
         page = client.get(f"/surveys/u/{token}/")
         assert page.status_code == 200
-        reply = client.post(
+        reply = post_answers(
+            client,
             f"/surveys/u/{token}/",
-            {
-                "q_R1": answer,
-                "q_R2": ["A", "B"],
-                "q_S1": "5",
-                "idempotency_key": str(uuid.uuid4()),
-            },
+            {"q_R1": answer, "q_R2": ["A", "B"], "q_S1": "5"},
         )
         assert reply.status_code == 302, reply.content.decode()[:500]
 

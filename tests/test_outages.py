@@ -38,6 +38,7 @@ from tests.courses.conftest import learning  # noqa: F401 - fixture
 from tests.factories import make_person
 from tests.quizzes.conftest import make_question, make_quiz, practice  # noqa: F401
 from tests.surveys.conftest import campaign, survey  # noqa: F401 - fixtures
+from tests.surveys.respondent import post_answers
 from units.models import Role, Unit
 
 ANSWERS = {"q_R1": "A", "q_R2": ["A", "B"], "q_S1": "5", "q_S2": "0", "q_T1": "多公开"}
@@ -107,7 +108,7 @@ def _link(target) -> str:
 
 
 def _post(client, url: str):
-    return client.post(url, {**ANSWERS, "idempotency_key": str(uuid.uuid4())})
+    return post_answers(client, url, ANSWERS)
 
 
 # --- pages ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import ratelimit
+from .. import option_order, ratelimit
 from ..models import (
     Campaign,
     CampaignMode,
@@ -271,13 +271,23 @@ def _questionnaire(
     values = _draft_values(draft)
     key = uuid.uuid4()
     status = 200
+    forged: set[str] = set()
     if request.method == "POST":
-        values = {q.code: request.POST.getlist(f"q_{q.code}") for q in questions}
         key = _key(request.POST.get("idempotency_key", "")) or uuid.uuid4()
+        # Recognition options come back as opaque tokens (option_order): decode them
+        # with the same seed that drew the form; anything else is refused.
+        values, forged = option_order.decoded_values(
+            questions=questions,
+            values={q.code: request.POST.getlist(f"q_{q.code}") for q in questions},
+            seed=option_order.respondent_seed(
+                campaign=campaign, user=user, nonce=str(key)
+            ),
+        )
         if "save" in request.POST and user is not None:
             answers, errors = answers_parse(
                 questions=questions, values=values, complete=False
             )
+            errors |= dict.fromkeys(forged, _("此题的答案无法识别，请重新选择。"))
             if not errors:
                 response_save_draft(
                     campaign=campaign, user=user, unit=unit, answers=answers
@@ -286,6 +296,7 @@ def _questionnaire(
                 return redirect(request.path)
         else:
             answers, errors = answers_parse(questions=questions, values=values)
+            errors |= dict.fromkeys(forged, _("此题的答案无法识别，请重新选择。"))
             if not errors:
                 existing = Response.objects.filter(idempotency_key=key).first()
                 if existing is not None:
@@ -336,7 +347,13 @@ def _questionnaire(
                 request.session.pop(CODE_SESSION_KEY.format(campaign.pk), None)
                 return _to_thanks(request, campaign)
         status = 400
-    blocks = _blocks(questions, values, errors)
+    blocks = _blocks(
+        questions,
+        values,
+        errors,
+        seed=option_order.respondent_seed(campaign=campaign, user=user, nonce=str(key)),
+        shuffle=campaign.shuffle_options,
+    )
     answered = sum(
         1 for q in questions if any(v.strip() for v in values.get(q.code, []))
     )
@@ -369,8 +386,9 @@ def _questionnaire(
     return response
 
 
-def _blocks(questions, values, errors):
-    """Questions grouped by section in order, each with its chosen values and error."""
+def _blocks(questions, values, errors, *, seed: str, shuffle: bool):
+    """Questions grouped by section in order, each with its chosen values, error and
+    options as shown (value, label, checked; option_order for recognition items)."""
     blocks: list[dict] = []
     for number, question in enumerate(questions, start=1):
         title = question.section.title if question.section else ""
@@ -384,6 +402,18 @@ def _blocks(questions, values, errors):
                 "chosen": chosen,
                 "value": chosen[0] if chosen else "",
                 "error": errors.get(question.code, ""),
+                "options": [
+                    {
+                        "value": value,
+                        "label": option.label,
+                        "checked": option.code in chosen,
+                    }
+                    for value, option in option_order.displayed_options(
+                        question=question, seed=seed, shuffle=shuffle
+                    )
+                ]
+                if question.has_options
+                else [],
                 "multiple": question.kind == "multiple"
                 or (
                     question.kind == "recognition"

@@ -29,6 +29,7 @@ from surveys.services import (
     response_submit,
 )
 from tests.surveys.conftest import add_responses
+from tests.surveys.respondent import post_answers
 from units.models import Unit
 from units.permissions import Scope
 from units.selectors import unit_subtree
@@ -46,9 +47,7 @@ def _link(campaign, code="YK-GS-01"):
 
 def _answer(client, url, *, address=None, key=None, data=GOOD):
     extra = {"REMOTE_ADDR": address} if address else {}
-    return client.post(
-        url, {**data, "idempotency_key": str(key or uuid.uuid4())}, **extra
-    )
+    return post_answers(client, url, data, key=key, **extra)
 
 
 def _fresh_phone(address="10.1.2.3"):
