@@ -21,7 +21,7 @@ from units.permissions import (
     scorecard_scope,
 )
 
-from . import reports
+from . import charts, reports
 from .imports import OPTION_COLUMNS, TEMPLATE_COLUMNS, questions_import
 from .models import Question, QuizPage
 from .models.questions import OPTION_KEYS
@@ -229,6 +229,12 @@ def report_detail(request, quiz_id: int):
             ),
             "answer_keys": answer_keys,
             "units": reports.unit_rollup(scope=scope, quiz=quiz),
+            "score_chart": charts.score_histogram(
+                reports.score_histogram(scope=scope, quiz=quiz),
+                pass_mark=quiz.pass_mark,
+                title=_("分数分布（已提交的作答，每 10 分一段）"),
+                chart_id=f"quiz-{quiz.pk}-scores",
+            ),
         },
     )
 

@@ -16,12 +16,14 @@ n = 8 first attempts, k = round(0.27 × 8) = 2. Upper: p1, p8 (100, earlier firs
 Lower: p7 (0), then p6 (33.3, later submission ranks lower than p5).
 """
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from quizzes import reports
+from quizzes import charts, reports
 from quizzes.models import QuestionKind
 from quizzes.services import attempt_start, attempt_submit
 from tests.factories import make_person
@@ -324,3 +326,108 @@ def test_report_scope_follows_a_changed_managed_unit(client, taken, town_manager
     town_manager.save(update_fields=["managed_unit"])
     html = client.get(f"/admin/quizzes/reports/{taken.pk}/").content.decode()
     assert "纪委" in html and "胡库村" not in html
+
+
+# Every submitted attempt of the fixture by ten-point bin: p7 0; p5 and p6 33.3; p2, p3
+# and p4 66.7; p1, p8 and p5's retake 100.
+HISTOGRAM = [
+    (0, 10, 1),
+    (10, 20, 0),
+    (20, 30, 0),
+    (30, 40, 2),
+    (40, 50, 0),
+    (50, 60, 0),
+    (60, 70, 3),
+    (70, 80, 0),
+    (80, 90, 0),
+    (90, 101, 3),
+]
+
+
+def _bars(svg: str) -> list[tuple[int, int]]:
+    return [
+        (int(low), int(n))
+        for low, n in re.findall(r'data-low="(\d+)" data-count="(\d+)"', svg)
+    ]
+
+
+def test_score_histogram_counts_every_submitted_attempt_in_one_query(
+    taken, admin_user, django_assert_num_queries
+):
+    scope = scorecard_scope(admin_user)
+    with django_assert_num_queries(1):
+        bins = reports.score_histogram(scope=scope, quiz=taken)
+    assert bins == HISTOGRAM
+    assert sum(n for _low, _high, n in bins) == 9  # the summary's attempt count
+
+
+def test_score_histogram_follows_the_unit_managers_scope(taken, town_manager):
+    bins = reports.score_histogram(scope=scorecard_scope(town_manager), quiz=taken)
+    # YK-GS only: p7 (0) and p8 (100) are in YK-JG-01.
+    assert [n for _low, _high, n in bins] == [0, 0, 0, 2, 0, 0, 3, 0, 0, 2]
+
+
+def test_histogram_bars_match_the_counts_and_scale_to_the_tallest():
+    svg = str(
+        charts.score_histogram(HISTOGRAM, pass_mark=60, title="分数分布", chart_id="t")
+    )
+    assert _bars(svg) == [(low, n) for low, _high, n in HISTOGRAM]
+    heights = {
+        int(low): float(h)
+        for low, h in re.findall(r'data-low="(\d+)"[^>]*height="([\d.]+)"', svg)
+    }
+    assert heights[60] == heights[90] > 0 and heights[10] == 0
+    assert heights[30] == pytest.approx(heights[60] * 2 / 3)
+    # Bars from the pass mark up are green, below it grey.
+    colours = dict(re.findall(r'data-low="(\d+)"[^>]*fill="(#[0-9a-f]+)"', svg))
+    assert colours["60"] == colours["90"] == "#1f6f5c" and colours["30"] != "#1f6f5c"
+
+
+def test_histogram_is_accessible_and_readable_on_a_phone():
+    svg = str(
+        charts.score_histogram(
+            HISTOGRAM, pass_mark=60, title="分数<分布>", chart_id="quiz-7-scores"
+        )
+    )
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="quiz-7-scores-title quiz-7-scores-desc"' in svg
+    assert '<title id="quiz-7-scores-title">分数&lt;分布&gt;</title>' in svg
+    desc = re.search(r'<desc id="quiz-7-scores-desc">(.*?)</desc>', svg).group(1)
+    assert desc.startswith("0–10 分：1 次；10–20 分：0 次；") and desc.endswith(
+        "90–100 分：3 次"
+    )
+    assert min(int(s) for s in re.findall(r'font-size="(\d+)"', svg)) >= 12
+    # Drawn at a phone's width, so a 390 px screen barely shrinks it.
+    assert re.search(r'viewBox="0 0 (\d+) \d+" width="(\d+)"', svg).groups() == (
+        "360",
+        "360",
+    )
+    # Both axes: counts 0–3 on the left, score edges 0…100 below, and the pass mark.
+    assert re.findall(r'class="quiz-chart__tick"[^>]*>(\d+)<', svg) == [
+        "0",
+        "1",
+        "2",
+        "3",
+        *[str(edge) for edge in range(0, 101, 10)],
+    ]
+    assert "及格线 60" in svg
+
+
+def test_report_page_draws_the_histogram_with_a_working_export_button(
+    client, taken, admin_user
+):
+    client.force_login(admin_user)
+    html = client.get(f"/admin/quizzes/reports/{taken.pk}/").content.decode()
+    assert _bars(html) == [(low, n) for low, _high, n in HISTOGRAM]
+    assert f'aria-labelledby="quiz-{taken.pk}-scores-title' in html
+    # Wagtail's own button markup and an icon that exists (no legacy icon-font class).
+    assert (
+        'class="button button-small bicolor button--icon" '
+        f'href="/admin/quizzes/reports/{taken.pk}/export/"'
+    ) in html
+    assert '<use href="#icon-download">' in html and 'icon icon-download"' not in html
+    # Codes are kept whole: the item table's first column and unit codes do not wrap.
+    assert '<table class="listing quiz-items">' in html
+    assert 'href="/static/quizzes/report.css"' in html
+    css = (Path(__file__).parents[2] / "quizzes/static/quizzes/report.css").read_text()
+    assert ".quiz-items td:first-child" in css and "white-space: nowrap" in css
