@@ -152,6 +152,7 @@ def certificate_png(
     code: str,
     issuer: str,
     verify_url: str,
+    lookup_url: str,
 ) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), (255, 253, 246))
     draw = ImageDraw.Draw(image)
@@ -165,7 +166,9 @@ def certificate_png(
     local = timezone.localtime(when)
     _centred(draw, 790, f"{local.year}年{local.month}月{local.day}日", 40, INK)
     _centred(draw, 960, f"验证码：{code}", 30, (90, 90, 90))
-    _centred(draw, 1005, "扫码或访问证书上的验证链接核验真伪", 24, (110, 110, 110))
+    _centred(
+        draw, 1005, f"扫码核验真伪，或在 {lookup_url} 输入验证码", 24, (110, 110, 110)
+    )
     qr_buffer = io.BytesIO()
     certificate_qr(url=verify_url).save(
         qr_buffer, kind="png", scale=5, border=2, dark="#1b5e3f"

@@ -74,6 +74,7 @@ def certificate_picture(request, *, quiz, attempt_id):
         code=certificate.display_code,
         issuer=certificate.issuer,
         verify_url=_verify_url(request, certificate),
+        lookup_url=request.build_absolute_uri(reverse("quizzes:certificate_lookup")),
     )
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = content_disposition_header(
