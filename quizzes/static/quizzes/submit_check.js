@@ -28,7 +28,8 @@
     back.setAttribute("href", "#" + missing[0].id);
     box.hidden = false;
     submit.hidden = true;
-    box.focus();
+    box.focus({ preventScroll: true });
+    box.scrollIntoView({ block: "center" });
   });
 
   form.addEventListener("change", function () {
