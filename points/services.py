@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import PointsEntry, PointsRules
@@ -12,27 +11,31 @@ from .models import PointsEntry, PointsRules
 
 def points_award(
     *, user_id: int, reason: str, key: str, now: datetime | None = None
-) -> PointsEntry | None:
+) -> int:
     """Award the points today's rules give for `reason`, unless this person already has
-    them for `key`. Returns the new row, or None when nothing was written (already
-    awarded, or the rule gives 0).
+    them for `key`. Returns the points the rules give (0 when the rule gives 0).
 
-    Called from inside the completing transaction (lesson, quiz, practice), so the points
-    and what earned them are written together or not at all.
+    Called from inside the completing transaction (lesson, quiz, practice), once that
+    transaction has claimed the completion, so the points and what earned them are
+    written together or not at all. Two queries: quiz submission pins its query count.
     """
-    points = PointsRules.load().points_for(reason)
+    # The rules' row exists once an administrator has saved them; until then, defaults.
+    rules = PointsRules.objects.first() or PointsRules()
+    points = rules.points_for(reason)
     if not points:
-        return None
-    try:
-        # A savepoint: a parallel award of the same thing must not break the caller's
-        # transaction, only lose the race.
-        with transaction.atomic():
-            return PointsEntry.objects.create(
+        return 0
+    # The unique constraint keeps an award single when a completion is repeated; the
+    # second insert is ignored instead of raising inside the caller's transaction.
+    PointsEntry.objects.bulk_create(
+        [
+            PointsEntry(
                 user_id=user_id,
                 reason=reason,
                 key=str(key),
                 points=points,
                 awarded_at=now or timezone.now(),
             )
-    except IntegrityError:
-        return None
+        ],
+        ignore_conflicts=True,
+    )
+    return points

@@ -244,13 +244,13 @@ def practice_answer(
         completed = Practice.objects.filter(
             pk=practice.pk, completed_at__isnull=True
         ).update(completed_at=now, correct_count=counts["correct"])
-        entry = None
+        points = 0
         if completed:
-            entry = points_award(
+            points = points_award(
                 user_id=practice.user_id,
                 reason=Reason.DAILY_PRACTICE,
                 key=practice.day.isoformat(),
                 now=now,
             )
     practice.refresh_from_db()
-    return AnswerResult(item=item, completed=True, points=entry.points if entry else 0)
+    return AnswerResult(item=item, completed=True, points=points)
