@@ -6,10 +6,17 @@ nowhere; "number correct" is kept beside the points, never folded into them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
+from datetime import datetime
+
+from django.conf import settings
 from django.db.models import Count, F, IntegerField, Q, Sum, Value, Window
 from django.db.models.functions import Coalesce, Rank
 
-from .models import Contest, ContestAnswer, ContestQuestion, Player
+from ..models.questions import QuestionKind
+from .models import Contest, ContestAnswer, ContestQuestion, Phase, Player
 
 LEADERBOARD_SIZE = 20
 
@@ -106,3 +113,111 @@ def option_counts(*, question: ContestQuestion) -> dict[str, int]:
         for key in row["choice"]:
             counts[key] = counts.get(key, 0) + row["n"]
     return counts
+
+
+# --- what each screen is sent -------------------------------------------------------
+
+# The key and the explanation are shown from these phases on, never before.
+KEY_PHASES = (Phase.REVEAL, Phase.LEADERBOARD, Phase.PODIUM)
+
+
+def options_for_player(*, question: ContestQuestion, player: Player) -> list[dict]:
+    """The question's options in this player's own order, without the key: the same
+    order on every reconnect (seeded by a keyed hash), a different one for each
+    player, so a neighbour's screen gives nothing away. 对/错 and pinned options keep
+    their place."""
+    options = [{"key": o["key"], "text": o["text"]} for o in question.options]
+    if question.kind == QuestionKind.TRUE_FALSE:
+        return options
+    seed = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"contest-options:{question.contest_id}:{question.pk}:{player.pk}".encode(),
+        hashlib.sha256,
+    ).digest()
+    pinned = {o["key"] for o in question.options if o.get("pin")}
+    free = [o for o in options if o["key"] not in pinned]
+    random.Random(seed).shuffle(free)  # noqa: S311 - an order, not a secret
+    return free + [o for o in options if o["key"] in pinned]
+
+
+def _common(*, contest: Contest, now: datetime) -> dict:
+    ends_in = None
+    if contest.phase_ends_at is not None:
+        # Relative to the server's clock: a phone's own clock may be minutes off.
+        until = contest.paused_at or now
+        ends_in = max(0.0, (contest.phase_ends_at - until).total_seconds())
+    return {
+        "contest": contest.pk,
+        "title": contest.title,
+        "phase": contest.phase,
+        "paused": contest.paused_at is not None,
+        "index": contest.current_index,
+        "count": ContestQuestion.objects.filter(contest=contest).count(),
+        "answer_seconds": contest.answer_seconds,
+        "ends_in": ends_in,
+    }
+
+
+def _current(contest: Contest) -> ContestQuestion | None:
+    if contest.phase == Phase.LOBBY:
+        return None
+    return ContestQuestion.objects.filter(
+        contest=contest, position=contest.current_index
+    ).first()
+
+
+def player_state(*, contest: Contest, player: Player, now: datetime) -> dict:
+    """Everything a phone shows now: the phase, the question (its options in this
+    player's order once answering opens), the player's own answer and standing, and —
+    only once the question has closed — the key and the explanation."""
+    state = {"type": "state", **_common(contest=contest, now=now)}
+    state["me"] = player_standing(contest=contest, player=player)
+    question = _current(contest)
+    if question is None or question.skipped:
+        return state
+    shown = {"index": question.position, "kind": question.kind, "stem": question.stem}
+    if contest.phase != Phase.READING:
+        shown["options"] = options_for_player(question=question, player=player)
+    state["question"] = shown
+    answer = ContestAnswer.objects.filter(question=question, player=player).first()
+    state["answer"] = {"choice": answer.choice} if answer else None
+    if contest.phase in KEY_PHASES:
+        shown["correct_keys"] = question.correct_keys
+        shown["explanation"] = question.explanation
+        if answer is not None:
+            state["answer"].update(correct=answer.correct, points=answer.points)
+    return state
+
+
+def host_state(*, contest: Contest, now: datetime) -> dict:
+    """What the projector shows now: PIN and players in the lobby, the question (the key
+    only once closed), answered n/N, the bars per option after the reveal, the top 20
+    and the unit ranking on the leaderboard and podium."""
+    state = {"type": "state", "pin": contest.pin, **_common(contest=contest, now=now)}
+    players = Player.objects.filter(contest=contest, removed=False)
+    state["players"] = players.count()
+    if contest.phase == Phase.LOBBY:
+        state["names"] = list(
+            players.order_by("-joined_at").values_list("display_name", flat=True)[:50]
+        )
+    question = _current(contest)
+    if question is not None:
+        state["question"] = {
+            "index": question.position,
+            "kind": question.kind,
+            "stem": question.stem,
+            "options": [{"key": o["key"], "text": o["text"]} for o in question.options],
+            "skipped": question.skipped,
+        }
+        state["answered"] = answered_count(contest=contest)["answered"]
+        if contest.phase in KEY_PHASES:
+            state["question"].update(
+                correct_keys=question.correct_keys,
+                explanation=question.explanation,
+                rule=question.rule,
+            )
+            state["option_counts"] = option_counts(question=question)
+    if contest.phase in (Phase.LEADERBOARD, Phase.PODIUM):
+        state["leaderboard"] = leaderboard(contest=contest)
+        state["units"] = unit_ranking(contest=contest)
+    return state

@@ -8,13 +8,10 @@ constraint; the database, not a list in memory, decides which answer was first.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -443,25 +440,6 @@ def player_set_rtt(*, player: Player, rtt: timedelta) -> Player:
     Player.objects.filter(pk=player.pk).update(rtt=rtt)
     player.rtt = rtt
     return player
-
-
-def options_for_player(*, question: ContestQuestion, player: Player) -> list[dict]:
-    """The question's options in this player's own order, without the key: the same
-    order on every reconnect (seeded by a keyed hash), a different one for each
-    player, so a neighbour's screen gives nothing away. 对/错 and pinned options keep
-    their place."""
-    options = [{"key": o["key"], "text": o["text"]} for o in question.options]
-    if question.kind == QuestionKind.TRUE_FALSE:
-        return options
-    seed = hmac.new(
-        settings.SECRET_KEY.encode(),
-        f"contest-options:{question.contest_id}:{question.pk}:{player.pk}".encode(),
-        hashlib.sha256,
-    ).digest()
-    pinned = {o["key"] for o in question.options if o.get("pin")}
-    free = [o for o in options if o["key"] not in pinned]
-    random.Random(seed).shuffle(free)  # noqa: S311 - an order, not a secret
-    return free + [o for o in options if o["key"] in pinned]
 
 
 def _clean_choice(*, question: ContestQuestion, choice: str) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from quizzes.contests.models import ContestAnswer, Phase, Player
+from quizzes.contests.selectors import options_for_player
 from quizzes.contests.services import (
     AnswerRejected,
     ContestError,
@@ -17,7 +18,6 @@ from quizzes.contests.services import (
     contest_skip,
     contest_start,
     contest_tick,
-    options_for_player,
     player_from_token,
     player_join,
     player_remove,

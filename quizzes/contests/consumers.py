@@ -1,0 +1,301 @@
+"""WebSockets of a live contest: the host's projector and each player's phone.
+
+/ws/contests/<id>/host/ — the contest's host (or an administrator) only. Sends the
+    host's controls (start, next, pause, resume, skip, end, remove) to the services, and
+    drives the countdown: while a timed phase runs, it calls contest_tick a few times a
+    second (any process may; the compare-and-set lets one move win) and sends a throttled
+    "answered n/N".
+/ws/contests/play/<pin>/ — anyone with the PIN. The first message joins: a signed token
+    (reconnect), a login, or a name and a unit code. The server then measures the round
+    trip once (ping/pong) and sends the current state; each phase change sends it again.
+
+Group events carry no answer key (see live.py): each socket reads its own state, so a
+phone gets its own option order and the key only after the question has closed.
+Malformed, oversized or unknown messages get an error reply; the socket stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.outages import ChannelLayerUnavailable
+from units.models import Unit
+
+from . import live, selectors, services
+from .models import Contest, Phase, Player
+
+logger = logging.getLogger(__name__)
+
+FORBIDDEN = 4403
+NOT_FOUND = 4404
+REMOVED = 4409
+MAX_MESSAGE_CHARS = 2048
+TICK_SECONDS = 0.2
+# The host's "answered n/N" at most once a second, however many answers arrive.
+COUNTER_SECONDS = 1.0
+
+
+class _ContestSocket(AsyncJsonWebsocketConsumer):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None or len(text_data) > MAX_MESSAGE_CHARS:
+            await self._error("malformed", _("消息格式不正确。"))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict) or not isinstance(content.get("action"), str):
+            await self._error("malformed", _("消息格式不正确。"))
+            return
+        await self.receive_json(content)
+
+    async def _error(self, code: str, message: str):
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def _join_groups(self, *groups: str):
+        self.groups_joined = []
+        for group in groups:
+            with contextlib.suppress(ChannelLayerUnavailable):
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            with contextlib.suppress(ChannelLayerUnavailable):
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+
+class HostConsumer(_ContestSocket):
+    tick_seconds = TICK_SECONDS
+    counter_seconds = COUNTER_SECONDS
+
+    async def connect(self):
+        self.contest_id = int(self.scope["url_route"]["kwargs"]["contest_id"])
+        self.ticker: asyncio.Task | None = None
+        if not await self._allowed():
+            await self.close(code=FORBIDDEN)
+            return
+        await self._join_groups(
+            live.group_name(self.contest_id), live.host_group_name(self.contest_id)
+        )
+        await self.accept()
+        await self._send_state()
+        self.ticker = asyncio.ensure_future(self._tick_forever())
+
+    async def disconnect(self, code):
+        if getattr(self, "ticker", None):
+            self.ticker.cancel()
+        await super().disconnect(code)
+
+    @database_sync_to_async
+    def _allowed(self) -> bool:
+        user = self.scope.get("user")
+        contest = Contest.objects.filter(pk=self.contest_id).first()
+        return contest is not None and services.can_control(contest=contest, user=user)
+
+    async def receive_json(self, content, **kwargs):
+        action = content["action"]
+        try:
+            await self._control(action, content)
+        except services.ContestError as error:
+            await self._error(error.code, error.message)
+
+    @database_sync_to_async
+    def _control(self, action: str, content: dict):
+        user = self.scope.get("user")
+        contest = Contest.objects.get(pk=self.contest_id)
+        controls = {
+            "start": services.contest_start,
+            "next": services.contest_next,
+            "pause": services.contest_pause,
+            "resume": services.contest_resume,
+            "skip": services.contest_skip,
+            "end": services.contest_end,
+        }
+        if action in controls:
+            controls[action](contest=contest, user=user)
+        elif action == "remove":
+            player_id = content.get("player")
+            player = (
+                Player.objects.filter(contest=contest, pk=player_id).first()
+                if isinstance(player_id, int)
+                else None
+            )
+            if player is None:
+                raise services.ContestError("player", _("没有这位选手。"))
+            services.player_remove(contest=contest, user=user, player=player)
+        else:
+            raise services.ContestError("malformed", _("消息格式不正确。"))
+
+    async def contest_phase(self, event):
+        await self._send_state(sent_at=event.get("sent_at"))
+
+    async def _send_state(self, sent_at: float | None = None):
+        state = await self._state()
+        if sent_at is not None:
+            state["sent_at"] = sent_at
+        await self.send_json(state)
+
+    @database_sync_to_async
+    def _state(self) -> dict:
+        contest = Contest.objects.get(pk=self.contest_id)
+        return selectors.host_state(contest=contest, now=timezone.now())
+
+    async def _tick_forever(self):
+        last_count, last_sent = None, 0.0
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            try:
+                count = await self._tick()
+            except Exception:  # noqa: BLE001 - the countdown must outlive one bad read
+                logger.exception("contest %s: tick failed", self.contest_id)
+                continue
+            now = time.monotonic()
+            if (
+                count is not None
+                and count != last_count
+                and now - last_sent >= self.counter_seconds
+            ):
+                last_count, last_sent = count, now
+                await self.send_json({"type": "answered", **count})
+
+    @database_sync_to_async
+    def _tick(self) -> dict | None:
+        contest = Contest.objects.get(pk=self.contest_id)
+        contest = services.contest_tick(contest=contest)
+        if contest.phase != Phase.ANSWERING:
+            return None
+        return selectors.answered_count(contest=contest)
+
+
+class PlayerConsumer(_ContestSocket):
+    async def connect(self):
+        self.pin = self.scope["url_route"]["kwargs"]["pin"]
+        self.player: Player | None = None
+        self.ping_sent: float | None = None
+        self.contest_id = await self._contest_id()
+        if self.contest_id is None:
+            await self.close(code=NOT_FOUND)
+            return
+        await self._join_groups(live.group_name(self.contest_id))
+        await self.accept()
+
+    @database_sync_to_async
+    def _contest_id(self) -> int | None:
+        contest = services.contest_by_pin(pin=self.pin)
+        return contest.pk if contest else None
+
+    async def receive_json(self, content, **kwargs):
+        # The receipt time is taken before anything else can delay it.
+        received_at = timezone.now()
+        action = content["action"]
+        try:
+            if action == "join":
+                await self._join(content)
+            elif action == "pong":
+                await self._pong()
+            elif action == "answer":
+                await self._answer(content, received_at=received_at)
+            elif action == "state":
+                await self._send_state()
+            else:
+                await self._error("malformed", _("消息格式不正确。"))
+        except services.ContestError as error:
+            await self._error(error.code, error.message)
+
+    async def _join(self, content: dict):
+        joined = await self._joined(content)
+        self.player = joined.player
+        await self.send_json(
+            {
+                "type": "joined",
+                "token": joined.token,
+                "rejoined": joined.rejoined,
+                "player": {"id": joined.player.pk, "name": joined.player.display_name},
+            }
+        )
+        self.ping_sent = time.monotonic()
+        await self.send_json({"type": "ping"})
+        await self._send_state()
+
+    @database_sync_to_async
+    def _joined(self, content: dict) -> services.Joined:
+        contest = Contest.objects.get(pk=self.contest_id)
+        token = content.get("token")
+        if isinstance(token, str) and token:
+            player = services.player_from_token(contest=contest, token=token)
+            if player is None:
+                raise services.ContestError("token", _("请重新加入本场竞赛。"))
+            return services.Joined(player, token, rejoined=True)
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return services.player_join(contest=contest, user=user)
+        name, code = content.get("name"), content.get("unit")
+        unit = Unit.objects.filter(code=code).first() if isinstance(code, str) else None
+        return services.player_join(
+            contest=contest,
+            display_name=name if isinstance(name, str) else "",
+            unit=unit,
+        )
+
+    async def _pong(self):
+        if self.player is None or self.ping_sent is None:
+            return
+        rtt = timedelta(seconds=time.monotonic() - self.ping_sent)
+        self.ping_sent = None
+        self.player = await database_sync_to_async(services.player_set_rtt)(
+            player=self.player, rtt=rtt
+        )
+
+    async def _answer(self, content: dict, *, received_at):
+        if self.player is None:
+            raise services.ContestError("join", _("请先加入竞赛。"))
+        position, choice = content.get("question"), content.get("choice")
+        if not isinstance(position, int) or not isinstance(choice, str):
+            raise services.AnswerRejected("invalid", _("请选择一个选项。"))
+        answer = await database_sync_to_async(services.answer_submit)(
+            contest_id=self.contest_id,
+            player=self.player,
+            position=position,
+            choice=choice,
+            received_at=received_at,
+        )
+        await self.send_json(
+            {"type": "answer", "question": position, "choice": answer.choice}
+        )
+
+    async def contest_phase(self, event):
+        if self.player is not None:
+            await self._send_state(sent_at=event.get("sent_at"))
+
+    async def _send_state(self, sent_at: float | None = None):
+        if self.player is None:
+            raise services.ContestError("join", _("请先加入竞赛。"))
+        state = await self._state()
+        if state is None:
+            await self.send_json({"type": "removed"})
+            await self.close(code=REMOVED)
+            return
+        if sent_at is not None:
+            state["sent_at"] = sent_at
+        await self.send_json(state)
+
+    @database_sync_to_async
+    def _state(self) -> dict | None:
+        contest = Contest.objects.get(pk=self.contest_id)
+        player = Player.objects.get(pk=self.player.pk)
+        if player.removed:
+            return None
+        return selectors.player_state(
+            contest=contest, player=player, now=timezone.now()
+        )
