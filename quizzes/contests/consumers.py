@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
@@ -25,6 +26,8 @@ from datetime import timedelta
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,14 +42,36 @@ logger = logging.getLogger(__name__)
 FORBIDDEN = 4403
 NOT_FOUND = 4404
 REMOVED = 4409
+TOO_MANY = 4429
 MAX_MESSAGE_CHARS = 2048
+# A phone sends a join, a pong and one answer per question; a burst beyond this is a
+# script, and is answered with an error instead of database work.
+MAX_MESSAGES_PER_SECOND = 10
+# Unknown PINs per address per PIN_WINDOW: enough for typos in a hall behind one NAT,
+# far too few to walk a million PINs.
+PIN_MISSES = 30
+PIN_WINDOW = 600
+
+_clock = time.monotonic
 TICK_SECONDS = 0.2
 # The host's "answered n/N" at most once a second, however many answers arrive.
 COUNTER_SECONDS = 1.0
 
 
 class _ContestSocket(AsyncJsonWebsocketConsumer):
+    max_messages_per_second = MAX_MESSAGES_PER_SECOND
+
+    def _over_rate(self) -> bool:
+        second = int(_clock())
+        if getattr(self, "rate_second", None) != second:
+            self.rate_second, self.rate_count = second, 0
+        self.rate_count += 1
+        return self.rate_count > self.max_messages_per_second
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self._over_rate():
+            await self._error("rate", _("操作太频繁，请稍后再试。"))
+            return
         if text_data is None or len(text_data) > MAX_MESSAGE_CHARS:
             await self._error("malformed", _("消息格式不正确。"))
             return
@@ -183,12 +208,32 @@ class PlayerConsumer(_ContestSocket):
         self.pin = self.scope["url_route"]["kwargs"]["pin"]
         self.player: Player | None = None
         self.ping_sent: float | None = None
+        if await self._guessing():
+            await self.close(code=TOO_MANY)
+            return
         self.contest_id = await self._contest_id()
         if self.contest_id is None:
+            await self._missed()
             await self.close(code=NOT_FOUND)
             return
         await self._join_groups(live.group_name(self.contest_id))
         await self.accept()
+
+    def _miss_key(self) -> str:
+        client = self.scope.get("client") or ("", 0)
+        address = hashlib.sha256(f"{settings.SECRET_KEY}:{client[0]}".encode())
+        return f"quizzes:contest:pin-miss:{address.hexdigest()[:32]}"
+
+    @database_sync_to_async
+    def _guessing(self) -> bool:
+        return (cache.get(self._miss_key()) or 0) >= PIN_MISSES
+
+    @database_sync_to_async
+    def _missed(self) -> None:
+        key = self._miss_key()
+        if not cache.add(key, 1, PIN_WINDOW):
+            with contextlib.suppress(ValueError):
+                cache.incr(key)
 
     @database_sync_to_async
     def _contest_id(self) -> int | None:

@@ -256,3 +256,43 @@ async def _removed(contest, host):
     assert (await _until(projector, lambda m: m["type"] == "error"))["code"] == "player"
     await projector.disconnect()
     await phone.disconnect()
+
+
+def test_pin_guessing_is_limited_per_address(live_contest, monkeypatch):
+    from quizzes.contests import consumers
+
+    monkeypatch.setattr(consumers, "PIN_MISSES", 3)
+    async_to_sync(_guessing)(live_contest)
+
+
+async def _guessing(contest):
+    wrong = "000000" if contest.pin != "000000" else "111111"
+    for _ in range(3):
+        communicator = _socket(f"/ws/contests/play/{wrong}/")
+        assert (await communicator.connect()) == (False, 4404)
+        await communicator.disconnect()
+    # Now even the right PIN is refused from this address for a while.
+    communicator = _phone(contest)
+    assert (await communicator.connect()) == (False, 4429)
+    await communicator.disconnect()
+
+
+def test_a_burst_of_messages_is_refused_beyond_the_rate(live_contest, monkeypatch):
+    from quizzes.contests import consumers
+
+    monkeypatch.setattr(consumers.PlayerConsumer, "max_messages_per_second", 3)
+    # Every message within the same second.
+    monkeypatch.setattr(consumers, "_clock", lambda: 100.0)
+    async_to_sync(_burst)(live_contest)
+
+
+async def _burst(contest):
+    phone = _phone(contest)
+    assert (await phone.connect())[0]
+    replies = []
+    for _ in range(5):
+        await phone.send_json_to({"action": "fly"})
+        replies.append((await phone.receive_json_from(timeout=5))["code"])
+    # Three handled (an unknown action), the rest refused before being read.
+    assert replies == ["malformed", "malformed", "malformed", "rate", "rate"]
+    await phone.disconnect()
