@@ -185,3 +185,24 @@ def test_end_goes_to_the_podium_from_any_phase(contest, host):
     assert contest.phase == Phase.PODIUM
     with pytest.raises(ContestError):
         contest_next(contest=contest, user=host)
+
+
+def test_each_phase_change_is_broadcast_once_after_commit(
+    contest, host, monkeypatch, django_capture_on_commit_callbacks
+):
+    from quizzes.contests import live
+
+    sent = []
+    monkeypatch.setattr(
+        live, "phase_changed", lambda **event: sent.append(event) or True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        contest = contest_start(contest=contest, user=host, now=T0)
+        contest = contest_tick(contest=contest, now=T0 + seconds(1))
+        contest = contest_tick(contest=contest, now=T0 + seconds(5))
+        contest = contest_next(contest=contest, user=host, now=T0 + seconds(6))
+    assert [(e["phase"], e["index"]) for e in sent] == [
+        (Phase.READING, 0),
+        (Phase.ANSWERING, 0),
+        (Phase.REVEAL, 0),
+    ]
