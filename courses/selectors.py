@@ -1,5 +1,5 @@
 """Reads for learning: course cards and outlines, a learner's progress, history and
-recommendations, story submissions, and learning participation per unit (METRICS.md)."""
+recommendations, story submissions, and learning participation per unit (docs/metrics.md)."""
 
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ def me_section(*, user: User) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Learning participation (METRICS.md): distinct members of a unit's subtree with at
+# Learning participation (docs/metrics.md): distinct members of a unit's subtree with at
 # least one completed lesson, submitted quiz attempt or completed daily practice in
 # [start, end), over the subtree headcount.
 # ---------------------------------------------------------------------------

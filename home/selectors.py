@@ -59,7 +59,7 @@ def search_pages(*, query: str) -> list:
 
 
 # --- the admin dashboard: what each role starts the day with -----------------------
-# Registered as Wagtail home panels in home/wagtail_hooks.py. Figures follow METRICS.md
+# Registered as Wagtail home panels in home/wagtail_hooks.py. Figures follow docs/metrics.md
 # (participation = completed responses / snapshot headcount, target per campaign) and
 # are read through the reader's Scope, so a unit manager's come from their subtree only.
 
@@ -151,7 +151,7 @@ def weakest_units(*, scope: Scope, limit: int = WEAKEST_UNITS) -> list[WeakUnit]
     """Per open campaign, the `limit` units of `scope` with the lowest participation,
     lowest rate first (a tie: more people on the roster first).
 
-    Each unit counts its own responses over its own snapshot headcount, as METRICS.md
+    Each unit counts its own responses over its own snapshot headcount, as docs/metrics.md
     groups by unit kind: a town's subtree rollup never ranks beside its own villages,
     and every response counts once. Units with nobody on the roster have no rate and
     are left out. One query: a window numbers the units within each campaign.

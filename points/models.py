@@ -1,7 +1,7 @@
 """Points rules (an administrator's setting) and the ledger of points awarded.
 
 Each ledger row stores the points it awarded, so changing a rule applies from the change
-on and never rewrites past points (METRICS.md, "Quizzes, points and contests").
+on and never rewrites past points (docs/metrics.md, "Quizzes, points and contests").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reads for points: a person's total and history, and the ranking of units.
 
-A unit's figures are subtree rollups, like every other unit figure (METRICS.md): total =
+A unit's figures are subtree rollups, like every other unit figure (docs/metrics.md): total =
 Σ points of the people of the unit's subtree; per member = total ÷ subtree headcount.
 """
 

@@ -15,7 +15,7 @@ from .practice import option_value, practice_day
 
 def practice_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
     """Ids of people who completed a daily practice in [start, end), for learning
-    participation (METRICS.md); unordered, as SQLite wants inside a UNION."""
+    participation (docs/metrics.md); unordered, as SQLite wants inside a UNION."""
     return (
         Practice.objects.filter(completed_at__gte=start, completed_at__lt=end)
         .order_by()

@@ -36,7 +36,7 @@ from .models.questions import OPTION_KEYS
 def learning_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
     """Ids of people with a submitted quiz attempt completed in [start, end).
 
-    Unioned with lesson completions into learning participation (METRICS.md); unordered,
+    Unioned with lesson completions into learning participation (docs/metrics.md); unordered,
     because SQLite refuses ORDER BY inside a compound (UNION) query.
     """
     return (

@@ -48,7 +48,7 @@ class TokenAuth(HttpBearer):
 api = NinjaAPI(
     title="清廉学堂 API",
     version="1",
-    description="Read-only: campaigns, scorecards (METRICS.md field names), distributions.",
+    description="Read-only: campaigns, scorecards (docs/metrics.md field names), distributions.",
     auth=[TokenAuth(), django_auth],
     urls_namespace="surveys_api",
     # The interactive docs page would load scripts from a CDN; the schema is enough.

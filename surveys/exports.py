@@ -1,4 +1,4 @@
-"""Scorecard exports: JSON (the report shape of METRICS.md), csv and xlsx.
+"""Scorecard exports: JSON (the report shape of docs/metrics.md), csv and xlsx.
 
 Cells go through tabular.exporting, which neutralises text that Excel could run as a
 formula; unit and question texts are typed by users, so this matters.

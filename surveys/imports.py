@@ -280,7 +280,7 @@ class _PaperColumn:
 
 
 class ResponseImporter:
-    """Paper questionnaires (METRICS.md, paper): each row is one completed response as
+    """Paper questionnaires (docs/metrics.md, paper): each row is one completed response as
     the paper shows it. A blank cell is an unanswered item, whatever `required` says
     online; several marks on a single-choice item are 多选无效 — stored as unanswered and
     counted per question in the report's notes. An unknown option, unit or column still

@@ -1,7 +1,7 @@
 """Surveys, campaigns per unit, responses and answers.
 
 Responses and answers are rows (never JSON blobs) so that every scorecard figure is one
-aggregate query: see selectors.py and ../docs/surveys.md. Definitions: METRICS.md.
+aggregate query: see selectors.py and ../docs/surveys.md. Definitions: docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ CHOICE_KINDS = {
 }
 
 # Built-in satisfaction scale: code → (label, value). Value 0 (不了解) is excluded from
-# the base; 5..1 score 100/75/50/25/0 in the index (METRICS.md).
+# the base; 5..1 score 100/75/50/25/0 in the index (docs/metrics.md).
 SATISFACTION_SCALE = [
     ("5", _("非常满意"), 5),
     ("4", _("满意"), 4),
@@ -309,7 +309,7 @@ class CampaignUnit(models.Model):
 
 class NetworkTally(models.Model):
     """How many accepted link answers reached one unit through one network (a keyed hash
-    of the address, different per campaign), for the `one_network` flag (METRICS.md).
+    of the address, different per campaign), for the `one_network` flag (docs/metrics.md).
 
     Counted in the same transaction as the answer, with no time and no id of that answer,
     so nothing ties a tally to a response. Closing the campaign keeps only each unit's
@@ -334,7 +334,7 @@ class NetworkTally(models.Model):
 
 class InvitationCode(models.Model):
     """A one-time code for one unit. Only its hash is kept, and once spent only the fact
-    that it is spent: no link to the response it produced (METRICS.md, privacy)."""
+    that it is spent: no link to the response it produced (docs/metrics.md, privacy)."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="codes"

@@ -1,4 +1,4 @@
-"""Budgets for anonymous link answers and invitation-code attempts (METRICS.md,
+"""Budgets for anonymous link answers and invitation-code attempts (docs/metrics.md,
 Anonymous links).
 
 A link's budget is per network address, sized by the unit: max(30, its snapshot

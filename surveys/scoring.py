@@ -1,4 +1,4 @@
-"""Pure arithmetic of the scorecard (METRICS.md): Wilson bounds, statuses and gaps.
+"""Pure arithmetic of the scorecard (docs/metrics.md): Wilson bounds, statuses and gaps.
 
 No database here: selectors aggregate counts in SQL and pass them in. Targets are
 Decimals so that 0.85 × 100 is exactly 85 (a float would make the gap 86).

@@ -1,4 +1,4 @@
-"""Reads: scorecards, items, trends and distributions, aggregated in SQL (METRICS.md).
+"""Reads: scorecards, items, trends and distributions, aggregated in SQL (docs/metrics.md).
 
 A scorecard costs a fixed number of queries whatever the number of units: the campaign's
 recognition items, its units (with the counters behind the anomaly flags), and one
@@ -76,7 +76,7 @@ UNIT_FIELDS = [
 KIND_FIELDS = ["unit_kind"] + UNIT_FIELDS[4:]
 ITEM_FIELDS = ["code", "text", "answered", "correct", "rate"]
 
-# Anomaly flags (METRICS.md, Anonymous links), in the order rows list them.
+# Anomaly flags (docs/metrics.md, Anonymous links), in the order rows list them.
 FLAG_OVER_HEADCOUNT = "over_headcount"
 FLAG_BURST = "burst"
 FLAG_ONE_NETWORK = "one_network"
@@ -245,7 +245,7 @@ def item_rates(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
 def metrics_row(
     *, totals: Totals, headcount: int, campaign: Campaign, item_count: int
 ) -> dict:
-    """The METRICS.md figures for one unit, subtree or kind from its summed counts."""
+    """The docs/metrics.md figures for one unit, subtree or kind from its summed counts."""
     participants = totals.respondents
     respondents = totals.respondents
     row: dict = {
@@ -465,7 +465,7 @@ def scorecard_compute(*, campaign: Campaign, scope: Scope | None = None) -> dict
 
 
 def _scorecard(*, campaign: Campaign, scope: Scope) -> tuple[dict, Detail]:
-    """The live scorecard, `{"campaign", "units", "kinds", "items"}` (METRICS.md names),
+    """The live scorecard, `{"campaign", "units", "kinds", "items"}` (docs/metrics.md names),
     and which of its units' distributions the reader may see.
 
     `scope` limits rows to its units (a unit manager's view; None: every unit); subtree

@@ -698,7 +698,7 @@ def responses_score(
 ) -> None:
     """Recompute the derived score columns of responses from their answer rows, in SQL.
 
-    Per recognition item the verdict is "exactly the correct set chosen" (METRICS.md): the
+    Per recognition item the verdict is "exactly the correct set chosen" (docs/metrics.md): the
     number of chosen options equals the size of the correct set and all of them are
     correct. Satisfaction counts exclude 不了解 (value 0); points are 100/75/50/25/0.
     One set-based UPDATE … FROM (grouped answers), so its cost does not depend on

@@ -41,7 +41,7 @@ class Unit(MP_Node):
     """One 清廉单元: a city, a town, an office, a school, a village, a family…
 
     `headcount` is the unit's own people, not its children's: a subtree's headcount is the
-    sum over the subtree (METRICS.md).
+    sum over the subtree (docs/metrics.md).
     """
 
     code = models.CharField(

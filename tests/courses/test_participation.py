@@ -1,4 +1,4 @@
-"""Learning participation (METRICS.md): distinct members of a unit's subtree with at least
+"""Learning participation (docs/metrics.md): distinct members of a unit's subtree with at least
 one completed lesson or submitted quiz attempt in [start, end), over the subtree headcount."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Points (METRICS.md, "Quizzes, points and contests"): awarded once per person and thing,
+"""Points (docs/metrics.md, "Quizzes, points and contests"): awarded once per person and thing,
 rules are settings that apply from their change on, units ranked per member and total."""
 
 from __future__ import annotations

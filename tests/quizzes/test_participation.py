@@ -1,4 +1,4 @@
-"""Quiz attempts count toward learning participation (METRICS.md)."""
+"""Quiz attempts count toward learning participation (docs/metrics.md)."""
 
 from datetime import datetime, timezone
 

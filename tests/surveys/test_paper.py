@@ -1,4 +1,4 @@
-"""Paper questionnaires (METRICS.md, paper): blank cells, 多选无效, the template, and the
+"""Paper questionnaires (docs/metrics.md, paper): blank cells, 多选无效, the template, and the
 campaign lock of an import. Survey of the conftest: R1 recognition with one correct
 option (single choice), R2 recognition with two (multiple choice), S1 and S2
 satisfaction, T1 text; R1 and S1 are required online."""

@@ -1,4 +1,4 @@
-"""Budgets for anonymous links and the anomaly flags (METRICS.md, Anonymous links).
+"""Budgets for anonymous links and the anomaly flags (docs/metrics.md, Anonymous links).
 
 Budget per (campaign, unit link, network address) per 24 h: max(30, the unit's snapshot
 headcount) accepted answers; per device cookie: 5 per campaign. Flags per unit:

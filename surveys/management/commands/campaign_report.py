@@ -1,4 +1,4 @@
-"""Write a campaign's scorecard as JSON, csv or xlsx (METRICS.md field names)."""
+"""Write a campaign's scorecard as JSON, csv or xlsx (docs/metrics.md field names)."""
 
 from pathlib import Path
 
