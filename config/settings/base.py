@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "home",
     "courses",
     "quizzes",
+    "points",
     "surveys",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

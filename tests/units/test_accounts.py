@@ -64,13 +64,20 @@ def test_issue_activation_codes_command_covers_only_people_not_yet_activated(
 
     from units.models import User
 
-    waiting = User.objects.create(username="new1", unit=Unit.objects.get(code="YK-GS-01"))
+    waiting = User.objects.create(
+        username="new1", unit=Unit.objects.get(code="YK-GS-01")
+    )
     waiting.set_unusable_password()
     waiting.save()
     make_person("active1", unit=Unit.objects.get(code="YK-GS-02"))
     out = tmp_path / "codes.csv"
     call_command(
-        "issue_activation_codes", "--unit", "YK-GS", "-o", str(out), stderr=io.StringIO()
+        "issue_activation_codes",
+        "--unit",
+        "YK-GS",
+        "-o",
+        str(out),
+        stderr=io.StringIO(),
     )
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [r["username"] for r in rows] == ["new1"]
