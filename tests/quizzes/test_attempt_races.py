@@ -127,7 +127,10 @@ def test_the_migration_keeps_the_newest_open_attempt_and_expires_the_others(quiz
         alone = attempt(other, 1, 1)
     finally:
         executor.loader.build_graph()
-        executor.migrate([("quizzes", "0003_one_open_attempt")])
+        # Back to the latest migrations, not just 0003: later tests need their tables.
+        executor.migrate(
+            [n for n in executor.loader.graph.leaf_nodes() if n[0] == "quizzes"]
+        )
 
     states = dict(Attempt.objects.values_list("pk", "state"))
     assert states == {
