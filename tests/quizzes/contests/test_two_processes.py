@@ -1,0 +1,170 @@
+"""A contest played across two server processes, as production runs them: uvicorn
+workers sharing PostgreSQL and the Redis channel layer. The host's socket is on one
+process, the phones on the other; the phase changes the host makes reach them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from quizzes.contests.models import ContestAnswer, Phase
+from quizzes.contests.services import contest_create
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"), reason="needs the Redis channel layer"
+    ),
+]
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stdout.read().decode())
+        with closing(socket.socket()) as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+@pytest.fixture
+def servers(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("the server processes need the test database on PostgreSQL")
+    db = connection.settings_dict
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
+        f":{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url,
+    }
+    ports, processes = [_free_port(), _free_port()], []
+    try:
+        for port in ports:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "config.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--ws",
+                    "websockets",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            processes.append(process)
+            _wait_for(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+def test_host_and_players_on_different_processes_play_one_contest(servers, bank, host):
+    contest = contest_create(
+        host=host, title="跨进程", tag="竞赛", question_count=3, reading_seconds=0
+    )
+    key = contest.questions.get(position=0).correct_keys
+    client = Client()
+    client.force_login(host)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    result = asyncio.run(_play(servers, contest, key, cookie))
+    assert result["reveal_phases"] == [Phase.REVEAL, Phase.REVEAL]
+    assert result["points"][0] > 500 and result["points"][1] == 0
+    assert ContestAnswer.objects.filter(contest=contest).count() == 2
+
+
+async def _play(ports, contest, key, cookie):
+    from websockets.asyncio.client import connect
+
+    host_port, phone_port = ports
+
+    def origin(port):
+        return f"http://127.0.0.1:{port}"
+
+    async def until(ws, predicate):
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if predicate(message):
+                return message
+
+    async with (
+        connect(
+            f"ws://127.0.0.1:{host_port}/ws/contests/{contest.pk}/host/",
+            origin=origin(host_port),
+            additional_headers={"Cookie": cookie},
+        ) as projector,
+        connect(
+            f"ws://127.0.0.1:{phone_port}/ws/contests/play/{contest.pin}/",
+            origin=origin(phone_port),
+        ) as first,
+        connect(
+            f"ws://127.0.0.1:{phone_port}/ws/contests/play/{contest.pin}/",
+            origin=origin(phone_port),
+        ) as second,
+    ):
+        assert (await until(projector, lambda m: m["type"] == "state"))["phase"] == (
+            Phase.LOBBY
+        )
+        for phone, name in ((first, "甲"), (second, "乙")):
+            await phone.send(
+                json.dumps({"action": "join", "name": name, "unit": "YK-GS-01"})
+            )
+            await until(phone, lambda m: m["type"] == "ping")
+            await phone.send(json.dumps({"action": "pong"}))
+            await until(phone, lambda m: m["type"] == "state")
+        await projector.send(json.dumps({"action": "start"}))
+        answering = lambda m: m["type"] == "state" and m["phase"] == Phase.ANSWERING  # noqa: E731
+        for phone in (first, second):
+            state = await until(phone, answering)
+            assert "correct_keys" not in state["question"]
+        wrong = next(k for k in "ABCD" if k != key)
+        for phone, choice in ((first, key), (second, wrong)):
+            await phone.send(
+                json.dumps({"action": "answer", "question": 0, "choice": choice})
+            )
+            await until(phone, lambda m: m["type"] == "answer")
+        # Both answered: the host's process closes the question on its own.
+        reveal = lambda m: m["type"] == "state" and m["phase"] == Phase.REVEAL  # noqa: E731
+        states = [await until(phone, reveal) for phone in (first, second)]
+        return {
+            "reveal_phases": [s["phase"] for s in states],
+            "points": [s["answer"]["points"] for s in states],
+        }
