@@ -496,9 +496,12 @@ def api_tokens(request):
     form = TokenForm(request.POST or None)
     new_key = ""
     if request.method == "POST" and request.POST.get("revoke"):
-        token = get_object_or_404(
-            ApiToken, pk=request.POST["revoke"], user=request.user
-        )
+        # The id comes from the form: anything but one of the person's own token ids
+        # (a typo, `abc`, someone else's) is simply not there.
+        token_id = request.POST["revoke"]
+        if not token_id.isdecimal():
+            raise Http404
+        token = get_object_or_404(ApiToken, pk=int(token_id), user=request.user)
         api_token_revoke(token=token)
         messages.success(request, _("令牌已吊销。"))
         return redirect("surveys_admin:api_tokens")

@@ -210,6 +210,20 @@ def test_api_token_is_shown_once_and_stored_hashed(client, town_manager):
     assert key not in client.get("/admin/surveys/api-tokens/").content.decode()
 
 
+def test_revoking_a_token_by_a_malformed_or_foreign_id_is_not_found(
+    client, town_manager, admin_user
+):
+    from surveys.services import api_token_issue
+
+    theirs, _key = api_token_issue(user=admin_user, name="别人的")
+    client.force_login(town_manager)
+    for bad in ("abc", "1e3", "-1", str(theirs.pk)):
+        reply = client.post("/admin/surveys/api-tokens/", {"revoke": bad})
+        assert reply.status_code == 404, bad
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
 def test_paper_import_in_the_admin_previews_then_writes(client, manager, campaign):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
