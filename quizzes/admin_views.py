@@ -257,6 +257,8 @@ def report_export(request, quiz_id: int):
     item_rows = [
         [
             s.code,
+            # A question whose key changed during the quiz has one row per key version.
+            s.version,
             s.stem,
             *([s.correct_keys] if answer_keys else []),
             s.asked,
@@ -294,6 +296,7 @@ def report_export(request, quiz_id: int):
                 _("题目分析"),
                 [
                     "question_code",
+                    "key_version",
                     "stem",
                     *(["correct_keys"] if answer_keys else []),
                     "asked",

@@ -280,6 +280,22 @@ def test_report_page_labels_each_key_version(client, rekeyed, admin_user):
     assert "答案第 1 版" in html and "答案第 2 版" in html
 
 
+def test_report_export_has_one_row_per_key_version(client, rekeyed, admin_user):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(admin_user)
+    response = client.get(f"/admin/quizzes/reports/{rekeyed.pk}/export/")
+    items = list(load_workbook(BytesIO(response.content)).worksheets[1].values)
+    header = items[0]
+    rows = [dict(zip(header, row, strict=False)) for row in items[1:]]
+    assert [
+        (r["question_code"], r["key_version"], r["correct_keys"], r["asked"])
+        for r in rows
+    ] == [("S1", 1, "A", 3), ("S1", 2, "B", 2)]
+
+
 def test_unit_below_30_participants_is_insufficient_sample(rekeyed, admin_user):
     units = {
         u.code: u

@@ -290,10 +290,10 @@ def test_unit_manager_export_has_no_answer_key_column(client, taken, town_manage
     response = client.get(f"/admin/quizzes/reports/{taken.pk}/export/")
     book = load_workbook(BytesIO(response.content))
     items = list(book.worksheets[1].iter_rows(values_only=True))
-    assert items[0][:4] == ("question_code", "stem", "asked", "correct")
+    assert items[0][:5] == ("question_code", "key_version", "stem", "asked", "correct")
     q1 = next(r for r in items if r[0] == "Q1")
     # Over the town's subtree only: six first attempts, four right.
-    assert q1[2:4] == (6, 4)
+    assert q1[3:5] == (6, 4)
     units = list(book.worksheets[2].iter_rows(values_only=True))
     assert [r[0] for r in units[1:]] == ["YK-GS", "YK-GS-01", "YK-GS-02"]
 
@@ -309,8 +309,8 @@ def test_campaign_manager_export_keeps_the_answer_key(client, taken):
     client.force_login(manager)
     response = client.get(f"/admin/quizzes/reports/{taken.pk}/export/")
     items = list(load_workbook(BytesIO(response.content)).worksheets[1].values)
-    assert items[0][:3] == ("question_code", "stem", "correct_keys")
-    assert next(r for r in items if r[0] == "Q2")[2] == "AC"
+    assert items[0][:4] == ("question_code", "key_version", "stem", "correct_keys")
+    assert next(r for r in items if r[0] == "Q2")[3] == "AC"
 
 
 def test_unit_manager_report_page_shows_no_answer_key(client, taken, town_manager):
