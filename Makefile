@@ -35,6 +35,7 @@ test: install messages
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check site/templates */templates
 
 format: install

@@ -42,7 +42,10 @@ class CaptionedImageBlock(blocks.StructBlock):
         template = "courses/blocks/captioned_image.html"
         label = _("带图注的图片")
         description = _("一张图片，附替代文字、图注和来源。")
-        preview_value = {"caption": "胡库村胡则史迹馆（示意图）", "attribution": "清廉学堂"}
+        preview_value = {
+            "caption": "胡库村胡则史迹馆（示意图）",
+            "attribution": "清廉学堂",
+        }
 
     def get_preview_value(self):
         # The chooser needs a real image: preview with the library's first one.
@@ -83,7 +86,9 @@ class AudioBlock(blocks.StructBlock):
 
 class QuoteBlock(blocks.StructBlock):
     text = blocks.TextBlock(label=_("引文"))
-    attribution = blocks.CharBlock(label=_("出处/说话人"), required=False, max_length=120)
+    attribution = blocks.CharBlock(
+        label=_("出处/说话人"), required=False, max_length=120
+    )
 
     class Meta:
         icon = "openquote"
@@ -137,13 +142,18 @@ class ReflectionBlock(blocks.StructBlock):
         template = "courses/blocks/reflection.html"
         label = _("思考题")
         description = _("一个留给学员思考的问题，可附提示。")
-        preview_value = {"question": "如果是你，会怎样做？", "hint": "想一想身边的例子。"}
+        preview_value = {
+            "question": "如果是你，会怎样做？",
+            "hint": "想一想身边的例子。",
+        }
 
 
 class RelatedQuizBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("练习名称"), max_length=120)
     link = blocks.CharBlock(
-        label=_("地址"), max_length=300, validators=[link_validator],
+        label=_("地址"),
+        max_length=300,
+        validators=[link_validator],
         help_text=_("练习的站内地址，如 /practice/…"),
     )
     description = blocks.CharBlock(label=_("说明"), required=False, max_length=200)
@@ -153,7 +163,11 @@ class RelatedQuizBlock(blocks.StructBlock):
         template = "courses/blocks/related_quiz.html"
         label = _("相关练习")
         description = _("指向一个情景练习，学完即练。")
-        preview_value = {"title": "情景练习", "link": "/practice/", "description": "学完做一做"}
+        preview_value = {
+            "title": "情景练习",
+            "link": "/practice/",
+            "description": "学完做一做",
+        }
 
 
 class BaseStreamBlock(blocks.StreamBlock):

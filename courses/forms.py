@@ -19,7 +19,10 @@ class MultipleImageField(forms.FileField):
     """Several files from one input (Django's documented pattern)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -33,17 +36,22 @@ class StorySubmissionForm(forms.Form):
         label=_("标题"), max_length=80, validators=[validate_single_line]
     )
     place = forms.CharField(
-        label=_("地点"), max_length=80, required=False,
+        label=_("地点"),
+        max_length=80,
+        required=False,
         validators=[validate_single_line],
         help_text=_("故事发生的地方，如“古山镇胡库村”。"),
     )
     text = forms.CharField(
-        label=_("故事正文"), max_length=8000, widget=forms.Textarea(attrs={"rows": 12}),
+        label=_("故事正文"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 12}),
         validators=[validate_free_text],
         help_text=_("讲讲您家的家风家训和背后的故事。空一行开始新段落。"),
     )
     images = MultipleImageField(
-        label=_("图片（最多 6 张）"), required=False,
+        label=_("图片（最多 6 张）"),
+        required=False,
         help_text=_("JPG、PNG 或 WebP，每张不超过 5 MB。请只上传您有权分享的照片。"),
     )
 

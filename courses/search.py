@@ -23,7 +23,17 @@ import jieba
 jieba.setLogLevel(60)
 
 # Names and terms of this platform that jieba's dictionary splits wrongly.
-for _word in ("胡公", "胡则", "聂耳", "潘国诏", "家训", "家风", "八项规定", "小红包", "清廉"):
+for _word in (
+    "胡公",
+    "胡则",
+    "聂耳",
+    "潘国诏",
+    "家训",
+    "家风",
+    "八项规定",
+    "小红包",
+    "清廉",
+):
     jieba.add_word(_word)
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")

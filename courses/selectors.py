@@ -54,21 +54,28 @@ def _lessons_under(path_ref) -> QuerySet[LessonPage]:
 def _count(queryset: QuerySet) -> Subquery:
     return Coalesce(
         Subquery(
-            queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n"),
+            queryset.order_by()
+            .values(group=Value(1))
+            .annotate(n=Count("pk"))
+            .values("n"),
             output_field=IntegerField(),
         ),
         0,
     )
 
 
-def courses_with_progress(*, queryset: QuerySet[CoursePage], user) -> QuerySet[CoursePage]:
+def courses_with_progress(
+    *, queryset: QuerySet[CoursePage], user
+) -> QuerySet[CoursePage]:
     """Annotate `lesson_count` and, for a signed-in learner, `completed_count` in SQL."""
     lessons = _lessons_under(OuterRef("path"))
     queryset = queryset.annotate(lesson_count=_count(lessons))
     if user.is_authenticated:
         done = LessonProgress.objects.filter(
-            user=user, completed_at__isnull=False,
-            lesson__path__startswith=OuterRef("path"), lesson__live=True,
+            user=user,
+            completed_at__isnull=False,
+            lesson__path__startswith=OuterRef("path"),
+            lesson__live=True,
         )
         queryset = queryset.annotate(completed_count=_count(done))
     else:
@@ -87,7 +94,9 @@ def course_cards(*, index: CourseIndexPage, user) -> list[CoursePage]:
     return courses
 
 
-def _lessons_with_state(*, queryset: QuerySet[LessonPage], user) -> QuerySet[LessonPage]:
+def _lessons_with_state(
+    *, queryset: QuerySet[LessonPage], user
+) -> QuerySet[LessonPage]:
     if not user.is_authenticated:
         return queryset.annotate(completed=Value(False), started=Value(False))
     mine = LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"))
@@ -104,7 +113,8 @@ def course_outline(*, course: CoursePage, user) -> dict:
     """
     lessons = list(
         _lessons_with_state(
-            queryset=LessonPage.objects.child_of(course).live().order_by("path"), user=user
+            queryset=LessonPage.objects.child_of(course).live().order_by("path"),
+            user=user,
         )
     )
     done = sum(1 for lesson in lessons if lesson.completed)
@@ -126,13 +136,16 @@ def lesson_context(*, lesson: LessonPage, user: User | None) -> dict:
     lesson page."""
     course = CoursePage.objects.filter(path=lesson.path[: -Page.steplen]).first()
     siblings = list(
-        LessonPage.objects.sibling_of(lesson).live().order_by("path").only(
-            "id", "title", "path", "url_path", "depth"
-        )
+        LessonPage.objects.sibling_of(lesson)
+        .live()
+        .order_by("path")
+        .only("id", "title", "path", "url_path", "depth")
     )
     position = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
     progress = (
-        LessonProgress.objects.filter(user=user, lesson=lesson).first() if user else None
+        LessonProgress.objects.filter(user=user, lesson=lesson).first()
+        if user
+        else None
     )
     return {
         "course": course,
@@ -148,7 +161,9 @@ def lesson_context(*, lesson: LessonPage, user: User | None) -> dict:
 def learning_history(*, user: User) -> QuerySet[LessonProgress]:
     """The learner's lessons, most recent first, each with its course's title."""
     course_title = CoursePage.objects.filter(
-        path=Substr(OuterRef("lesson__path"), 1, Length(OuterRef("lesson__path")) - Page.steplen)
+        path=Substr(
+            OuterRef("lesson__path"), 1, Length(OuterRef("lesson__path")) - Page.steplen
+        )
     ).values("title")[:1]
     return (
         LessonProgress.objects.filter(user=user, lesson__live=True)
@@ -158,7 +173,9 @@ def learning_history(*, user: User) -> QuerySet[LessonProgress]:
     )
 
 
-def lesson_recommendations(*, user: User, limit: int = RECOMMENDATION_LIMIT) -> list[LessonPage]:
+def lesson_recommendations(
+    *, user: User, limit: int = RECOMMENDATION_LIMIT
+) -> list[LessonPage]:
     """Lessons not yet completed: first those aimed at the learner's unit kind, then those
     aimed at everyone (no target kind), in course order."""
     kind_id = user.unit.kind_id if user.unit_id else None
@@ -168,7 +185,9 @@ def lesson_recommendations(*, user: User, limit: int = RECOMMENDATION_LIMIT) -> 
         LessonPage.objects.live()
         .filter(wanted)
         .exclude(progress__user=user, progress__completed_at__isnull=False)
-        .annotate(for_my_kind=Count("target_unit_kinds", filter=Q(target_unit_kinds=kind_id)))
+        .annotate(
+            for_my_kind=Count("target_unit_kinds", filter=Q(target_unit_kinds=kind_id))
+        )
         .select_related("cover")
         .order_by("-for_my_kind", "path")
     )
@@ -179,9 +198,11 @@ def my_learning(*, user: User) -> dict:
     """Everything the 我的学习 page shows: courses under way, history, what to do next."""
     started_courses = courses_with_progress(
         queryset=CoursePage.objects.live().filter(
-            Exists(LessonProgress.objects.filter(
-                user=user, lesson__path__startswith=OuterRef("path")
-            ))
+            Exists(
+                LessonProgress.objects.filter(
+                    user=user, lesson__path__startswith=OuterRef("path")
+                )
+            )
         ),
         user=user,
     ).order_by("path")
@@ -198,7 +219,12 @@ def my_learning(*, user: User) -> dict:
 
 
 def story_cards(*, index: StoryIndexPage) -> QuerySet[StoryPage]:
-    return StoryPage.objects.child_of(index).live().select_related("cover").order_by("path")
+    return (
+        StoryPage.objects.child_of(index)
+        .live()
+        .select_related("cover")
+        .order_by("path")
+    )
 
 
 def submission_list(*, user: User) -> QuerySet[StorySubmission]:
@@ -216,15 +242,25 @@ def submission_list(*, user: User) -> QuerySet[StorySubmission]:
         StorySubmission.objects.filter(user=user)
         .select_related("page")
         .annotate(workflow_status=Subquery(latest.values("status")[:1]))
-        .annotate(status=Case(
-            When(page__live=True, then=Value("published")),
-            When(workflow_status=WorkflowState.STATUS_IN_PROGRESS, then=Value("in_review")),
-            When(workflow_status=WorkflowState.STATUS_NEEDS_CHANGES,
-                 then=Value("needs_changes")),
-            When(workflow_status=WorkflowState.STATUS_CANCELLED, then=Value("withdrawn")),
-            default=Value("draft"),
-            output_field=CharField(),
-        ))
+        .annotate(
+            status=Case(
+                When(page__live=True, then=Value("published")),
+                When(
+                    workflow_status=WorkflowState.STATUS_IN_PROGRESS,
+                    then=Value("in_review"),
+                ),
+                When(
+                    workflow_status=WorkflowState.STATUS_NEEDS_CHANGES,
+                    then=Value("needs_changes"),
+                ),
+                When(
+                    workflow_status=WorkflowState.STATUS_CANCELLED,
+                    then=Value("withdrawn"),
+                ),
+                default=Value("draft"),
+                output_field=CharField(),
+            )
+        )
     )
 
 
@@ -237,8 +273,10 @@ def home_section(*, user) -> dict | None:
     if not courses and not stories:
         return None
     return {
-        "course_index": index, "courses": courses,
-        "story_index": story_index, "stories": stories,
+        "course_index": index,
+        "courses": courses,
+        "story_index": story_index,
+        "stories": stories,
     }
 
 
@@ -296,14 +334,18 @@ class Participation:
         return self.participants / self.headcount if self.headcount else None
 
 
-def learning_participation(*, root: Unit, start: datetime, end: datetime) -> Participation:
+def learning_participation(
+    *, root: Unit, start: datetime, end: datetime
+) -> Participation:
     sources = _activity_sources(start=start, end=end)
     participants = (
         User.objects.filter(unit__path__startswith=root.path)
         .filter(_active_q(sources))
         .count()
     )
-    return Participation(participants=participants, headcount=unit_subtree_headcount(root=root))
+    return Participation(
+        participants=participants, headcount=unit_subtree_headcount(root=root)
+    )
 
 
 def learning_participation_by_unit(
@@ -320,7 +362,9 @@ def learning_participation_by_unit(
     path-prefix match runs over units rather than over every person.
     """
     sources = _activity_sources(start=start, end=end)
-    own_active = _count(User.objects.filter(unit=OuterRef("pk")).filter(_active_q(sources)))
+    own_active = _count(
+        User.objects.filter(unit=OuterRef("pk")).filter(_active_q(sources))
+    )
     subtree_active = (
         Unit.objects.filter(path__startswith=OuterRef("path"))
         .annotate(active=own_active)

@@ -140,7 +140,9 @@ def lesson_complete(
             )
         progress.completed_at = now
         progress.save(update_fields=["completed_at"])
-        points_award(user_id=user.pk, reason=Reason.LESSON_COMPLETED, key=lesson.pk, now=now)
+        points_award(
+            user_id=user.pk, reason=Reason.LESSON_COMPLETED, key=lesson.pk, now=now
+        )
     return CompletionResult(completed=True)
 
 

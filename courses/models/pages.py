@@ -40,9 +40,13 @@ class SegmentedSearchMixin:
         # Title tokens appear twice so that pages named for a term rank above pages that
         # only mention it (the database backends weigh by term frequency).
         title = segment_for_index(self.title)
-        return " ".join([title, title, segment_for_index(
-            " ".join(t for t in self.searchable_text() if t)
-        )])
+        return " ".join(
+            [
+                title,
+                title,
+                segment_for_index(" ".join(t for t in self.searchable_text() if t)),
+            ]
+        )
 
 
 class CourseIndexPage(Page):
@@ -72,13 +76,21 @@ class CoursePage(SegmentedSearchMixin, Page):
 
     summary = models.TextField(_("摘要"), max_length=300)
     cover = models.ForeignKey(
-        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("封面图"),
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("封面图"),
     )
-    intro = RichTextField(_("课程介绍"), blank=True, features=["bold", "italic", "ul", "link"])
+    intro = RichTextField(
+        _("课程介绍"), blank=True, features=["bold", "italic", "ul", "link"]
+    )
 
     content_panels = Page.content_panels + [
-        FieldPanel("summary"), FieldPanel("cover"), FieldPanel("intro"),
+        FieldPanel("summary"),
+        FieldPanel("cover"),
+        FieldPanel("intro"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -110,27 +122,40 @@ class LessonPage(SegmentedSearchMixin, Page):
 
     summary = models.TextField(_("摘要"), max_length=300)
     cover = models.ForeignKey(
-        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("封面图"),
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("封面图"),
     )
     estimated_minutes = models.PositiveSmallIntegerField(
-        _("预计学习分钟数"), default=5,
+        _("预计学习分钟数"),
+        default=5,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("学员至少需用其中一半时间（不少于 20 秒）才能标记学完。"),
     )
     body = StreamField(BaseStreamBlock(), verbose_name=_("正文"))
     target_unit_kinds = ParentalManyToManyField(
-        "units.UnitKind", blank=True, related_name="+", verbose_name=_("面向单元类型"),
+        "units.UnitKind",
+        blank=True,
+        related_name="+",
+        verbose_name=_("面向单元类型"),
         help_text=_("推荐给这些类型单元的学员；留空表示面向所有人。"),
     )
-    tags = ClusterTaggableManager(through=LessonPageTag, blank=True, verbose_name=_("标签"))
+    tags = ClusterTaggableManager(
+        through=LessonPageTag, blank=True, verbose_name=_("标签")
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("cover"),
         MultiFieldPanel(
-            [FieldPanel("estimated_minutes"), FieldPanel("target_unit_kinds"),
-             FieldPanel("tags")],
+            [
+                FieldPanel("estimated_minutes"),
+                FieldPanel("target_unit_kinds"),
+                FieldPanel("tags"),
+            ],
             heading=_("学习设置"),
         ),
         FieldPanel("body"),
@@ -156,7 +181,8 @@ class LessonPage(SegmentedSearchMixin, Page):
 
     def searchable_text(self) -> list[str]:
         return [
-            self.title, self.summary,
+            self.title,
+            self.summary,
             *self.body.stream_block.get_searchable_content(self.body),
             *(tag.name for tag in self.tags.all()),
         ]
@@ -182,7 +208,9 @@ class LessonPage(SegmentedSearchMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         recording = self.records_progress(request)
-        context.update(lesson_context(lesson=self, user=request.user if recording else None))
+        context.update(
+            lesson_context(lesson=self, user=request.user if recording else None)
+        )
         context["records_progress"] = recording
         return context
 
@@ -223,16 +251,23 @@ class StoryPage(SegmentedSearchMixin, Page):
     place = models.CharField(_("地点"), max_length=80, blank=True)
     summary = models.TextField(_("摘要"), max_length=300)
     cover = models.ForeignKey(
-        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("封面图"),
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("封面图"),
     )
     body = StreamField(BaseStreamBlock(), verbose_name=_("正文"))
     precepts = StreamField(
-        [("precepts", PreceptListBlock())], blank=True,
+        [("precepts", PreceptListBlock())],
+        blank=True,
         verbose_name=_("家训"),
     )
     sources = StreamField(SourcesStreamBlock(), blank=True, verbose_name=_("资料来源"))
-    tags = ClusterTaggableManager(through=StoryPageTag, blank=True, verbose_name=_("标签"))
+    tags = ClusterTaggableManager(
+        through=StoryPageTag, blank=True, verbose_name=_("标签")
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -261,7 +296,11 @@ class StoryPage(SegmentedSearchMixin, Page):
 
     def searchable_text(self) -> list[str]:
         return [
-            self.title, self.figure, self.era, self.place, self.summary,
+            self.title,
+            self.figure,
+            self.era,
+            self.place,
+            self.summary,
             *self.body.stream_block.get_searchable_content(self.body),
             *self.precepts.stream_block.get_searchable_content(self.precepts),
             *(tag.name for tag in self.tags.all()),

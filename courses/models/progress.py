@@ -16,11 +16,15 @@ class LessonProgress(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
         verbose_name=_("学员"),
     )
     lesson = models.ForeignKey(
-        "courses.LessonPage", on_delete=models.CASCADE, related_name="progress",
+        "courses.LessonPage",
+        on_delete=models.CASCADE,
+        related_name="progress",
         verbose_name=_("微课堂"),
     )
     started_at = models.DateTimeField(_("开始学习"), default=timezone.now)
@@ -34,7 +38,9 @@ class LessonProgress(models.Model):
         verbose_name = _("学习记录")
         verbose_name_plural = _("学习记录")
         constraints = [
-            models.UniqueConstraint(fields=["user", "lesson"], name="courses_progress_once")
+            models.UniqueConstraint(
+                fields=["user", "lesson"], name="courses_progress_once"
+            )
         ]
         indexes = [
             models.Index(fields=["completed_at", "user"]),

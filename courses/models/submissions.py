@@ -17,11 +17,15 @@ class StorySubmission(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_submissions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="story_submissions",
         verbose_name=_("投稿人"),
     )
     page = models.OneToOneField(
-        "courses.StoryPage", on_delete=models.CASCADE, related_name="submission",
+        "courses.StoryPage",
+        on_delete=models.CASCADE,
+        related_name="submission",
         verbose_name=_("故事"),
     )
     token = models.UUIDField(_("提交标识"), unique=True)

@@ -38,7 +38,9 @@ def test_demo_has_three_courses_of_four_lessons_and_three_stories(demo_site):
     for course in courses:
         assert LessonPage.objects.live().child_of(course).count() >= 4
     assert set(StoryPage.objects.live().values_list("figure", flat=True)) >= {
-        "胡则（胡公）", "聂耳（聂守信）", "潘国诏",
+        "胡则（胡公）",
+        "聂耳（聂守信）",
+        "潘国诏",
     }
     for story in StoryPage.objects.live():
         assert len(story.sources) >= 1
@@ -48,7 +50,8 @@ def test_demo_lessons_carry_title_cards_and_one_narration(demo_site):
     lessons = LessonPage.objects.live()
     assert not lessons.filter(cover__isnull=True).exists()
     narrated = [
-        lesson for lesson in lessons
+        lesson
+        for lesson in lessons
         if any(block.block_type == "audio" for block in lesson.body)
     ]
     assert len(narrated) == 1
@@ -58,18 +61,27 @@ def test_demo_lessons_carry_title_cards_and_one_narration(demo_site):
 
 
 def test_loading_the_demo_twice_changes_nothing(demo_site):
-    counts = (LessonPage.objects.count(), StoryPage.objects.count(),
-              get_image_model().objects.count(), get_media_model().objects.count())
+    counts = (
+        LessonPage.objects.count(),
+        StoryPage.objects.count(),
+        get_image_model().objects.count(),
+        get_media_model().objects.count(),
+    )
     out = io.StringIO()
     demo.load(stdout=out)
     assert "学习：已存在" in out.getvalue()
-    assert counts == (LessonPage.objects.count(), StoryPage.objects.count(),
-                      get_image_model().objects.count(), get_media_model().objects.count())
+    assert counts == (
+        LessonPage.objects.count(),
+        StoryPage.objects.count(),
+        get_image_model().objects.count(),
+        get_media_model().objects.count(),
+    )
 
 
 def test_unverified_claims_are_marked_or_left_out(demo_site):
     text = " ".join(
-        str(block.value) for page in [*LessonPage.objects.all(), *StoryPage.objects.all()]
+        str(block.value)
+        for page in [*LessonPage.objects.all(), *StoryPage.objects.all()]
         for block in page.body
     )
     assert "胡公大帝" not in text  # unverified title: left out

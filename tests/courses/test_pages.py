@@ -52,8 +52,10 @@ def _render(name: str, value) -> str:
 
 
 def test_every_block_has_icon_template_description_and_preview():
-    for name, block in {**BaseStreamBlock.base_blocks,
-                        **SourcesStreamBlock.base_blocks}.items():
+    for name, block in {
+        **BaseStreamBlock.base_blocks,
+        **SourcesStreamBlock.base_blocks,
+    }.items():
         assert block.meta.icon, name
         assert block.meta.template, name
         assert block.meta.description, name
@@ -62,23 +64,33 @@ def test_every_block_has_icon_template_description_and_preview():
 
 
 def test_precept_block_renders_an_ordered_list_with_explanations():
-    html = _render("precepts", {"heading": "聂家家规", "items": [
-        {"text": "一针一线也不拿", "explanation": "不占便宜。"},
-        {"text": "作息有定时", "explanation": ""},
-    ]})
+    html = _render(
+        "precepts",
+        {
+            "heading": "聂家家规",
+            "items": [
+                {"text": "一针一线也不拿", "explanation": "不占便宜。"},
+                {"text": "作息有定时", "explanation": ""},
+            ],
+        },
+    )
     assert "<h2>聂家家规</h2>" in html
     assert "<li><strong>一针一线也不拿</strong><p>不占便宜。</p></li>" in html
     assert "<li><strong>作息有定时</strong></li>" in html
 
 
 def test_quote_key_points_reflection_and_quiz_blocks_render():
-    assert "—— 据王芳回忆" in _render("quote", {"text": "为官一任", "attribution": "据王芳回忆"})
+    assert "—— 据王芳回忆" in _render(
+        "quote", {"text": "为官一任", "attribution": "据王芳回忆"}
+    )
     points = _render("key_points", {"heading": "要点", "points": ["甲", "乙"]})
     assert "<li>甲</li><li>乙</li>" in points
     reflection = _render("reflection", {"question": "你会怎么做？", "hint": "想想规定"})
     assert "你会怎么做？" in reflection and "<details>" in reflection
-    quiz = _render("quiz_link", {"title": "红包情景题", "link": "/practice/gifts/",
-                                 "description": ""})
+    quiz = _render(
+        "quiz_link",
+        {"title": "红包情景题", "link": "/practice/gifts/", "description": ""},
+    )
     assert 'href="/practice/gifts/"' in quiz and "红包情景题" in quiz
 
 
@@ -87,16 +99,25 @@ def test_quiz_link_accepts_site_paths_and_web_addresses_only():
     for link in ("/practice/x/", "https://example.org/q"):
         block.clean(block.to_python({"title": "练", "link": link, "description": ""}))
     with pytest.raises(ValidationError):
-        block.clean(block.to_python(
-            {"title": "练", "link": "javascript:alert(1)", "description": ""}
-        ))
+        block.clean(
+            block.to_python(
+                {"title": "练", "link": "javascript:alert(1)", "description": ""}
+            )
+        )
 
 
 @pytest.mark.django_db
 def test_image_block_renders_a_rendition_with_alt_text_and_caption():
     image = make_image("史迹馆", size=(1600, 900))
-    html = _render("image", {"image": image.pk, "alt_text": "胡则史迹馆外景",
-                             "caption": "胡则史迹馆", "attribution": "清廉学堂"})
+    html = _render(
+        "image",
+        {
+            "image": image.pk,
+            "alt_text": "胡则史迹馆外景",
+            "caption": "胡则史迹馆",
+            "attribution": "清廉学堂",
+        },
+    )
     assert 'alt="胡则史迹馆外景"' in html
     assert 'width="800"' in html and 'height="450"' in html
     assert "<figcaption>胡则史迹馆" in html
@@ -107,8 +128,10 @@ def test_audio_block_renders_player_and_transcript():
     media = get_media_model().objects.create(
         title="朗读", type="audio", duration=10, file="media/n.wav"
     )
-    html = _render("audio", {"audio": media.pk, "title": "课文朗读",
-                             "transcript": "胡则，字子正。"})
+    html = _render(
+        "audio",
+        {"audio": media.pk, "title": "课文朗读", "transcript": "胡则，字子正。"},
+    )
     assert "<audio controls" in html and "data-media-report" in html
     assert "media/n.wav" in html
     assert "<summary>文字稿</summary>" in html and "胡则，字子正。" in html
@@ -117,10 +140,26 @@ def test_audio_block_renders_player_and_transcript():
 def test_story_page_shows_facts_precepts_and_sources(client, learning):
     story = learning["story"]
     story.era, story.place = "北宋", "永康"
-    story.precepts = [{"type": "precepts", "value": {"heading": "家训", "items": [
-        {"text": "积善兴家", "explanation": ""}]}}]
-    story.sources = [{"type": "source", "value": {
-        "title": "《宋史·胡则传》", "publisher": "", "url": "", "note": ""}}]
+    story.precepts = [
+        {
+            "type": "precepts",
+            "value": {
+                "heading": "家训",
+                "items": [{"text": "积善兴家", "explanation": ""}],
+            },
+        }
+    ]
+    story.sources = [
+        {
+            "type": "source",
+            "value": {
+                "title": "《宋史·胡则传》",
+                "publisher": "",
+                "url": "",
+                "note": "",
+            },
+        }
+    ]
     story.save_revision().publish()
     body = client.get(story.url).content.decode()
     assert "<dt>人物</dt><dd>人物甲</dd>" in body
@@ -137,9 +176,22 @@ def rich_lesson(learning):
     )
     body = [
         {"type": "rich_text", "value": "<p>正文</p>"},
-        *({"type": "image", "value": {"image": i.pk, "alt_text": "图", "caption": "",
-                                      "attribution": ""}} for i in images),
-        {"type": "audio", "value": {"audio": media.pk, "title": "朗读", "transcript": "稿"}},
+        *(
+            {
+                "type": "image",
+                "value": {
+                    "image": i.pk,
+                    "alt_text": "图",
+                    "caption": "",
+                    "attribution": "",
+                },
+            }
+            for i in images
+        ),
+        {
+            "type": "audio",
+            "value": {"audio": media.pk, "title": "朗读", "transcript": "稿"},
+        },
         {"type": "quote", "value": {"text": "引文", "attribution": ""}},
         {"type": "key_points", "value": {"heading": "要点", "points": ["一", "二"]}},
         {"type": "reflection", "value": {"question": "问", "hint": ""}},
@@ -165,14 +217,15 @@ def test_lesson_page_renders_in_a_bounded_number_of_queries(
 def test_image_renditions_are_reused_on_the_second_render(client, rich_lesson):
     with CaptureQueriesContext(connection) as first:
         client.get(rich_lesson.url)
-    assert any("INSERT INTO \"wagtailimages_rendition\"" in q["sql"] for q in first)
+    assert any('INSERT INTO "wagtailimages_rendition"' in q["sql"] for q in first)
     with CaptureQueriesContext(connection) as second:
         client.get(rich_lesson.url)
     assert not [q for q in second if "wagtailimages_rendition" in q["sql"]]
 
 
-def test_course_index_lists_courses_with_progress(client, learning, villager,
-                                                  django_assert_max_num_queries):
+def test_course_index_lists_courses_with_progress(
+    client, learning, villager, django_assert_max_num_queries
+):
     client.force_login(villager)
     with django_assert_max_num_queries(10):
         response = client.get(learning["index"].url)
@@ -216,8 +269,13 @@ def test_editors_can_preview_new_and_existing_lessons(learning, admin_user, rf):
     # An editor's preview is not learning: no record, no completion form.
     assert "预览：这里会显示" in existing.content.decode()
     assert not LessonProgress.objects.exists()
-    draft = LessonPage(title="草稿微课", slug="draft", summary="摘要", estimated_minutes=3,
-                       body=[{"type": "rich_text", "value": "<p>草稿正文</p>"}])
+    draft = LessonPage(
+        title="草稿微课",
+        slug="draft",
+        summary="摘要",
+        estimated_minutes=3,
+        body=[{"type": "rich_text", "value": "<p>草稿正文</p>"}],
+    )
     draft.set_url_path(course)
     draft.path = course.path + "0099"
     draft.depth = course.depth + 1

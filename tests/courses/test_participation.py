@@ -33,12 +33,19 @@ def activity(learning, site_home):
         return make_person(name, unit=units[code])
 
     def lesson_done(user, lesson, when):
-        LessonProgress.objects.create(user=user, lesson=lesson, started_at=when,
-                                      completed_at=when)
+        LessonProgress.objects.create(
+            user=user, lesson=lesson, started_at=when, completed_at=when
+        )
 
     def quiz_attempt(user, when, state=AttemptState.SUBMITTED, number=1):
-        Attempt.objects.create(quiz=quiz, user=user, number=number, state=state,
-                               started_at=when, submitted_at=when)
+        Attempt.objects.create(
+            quiz=quiz,
+            user=user,
+            number=number,
+            state=state,
+            started_at=when,
+            submitted_at=when,
+        )
 
     a, b = person("a", "YK-GS-01"), person("b", "YK-GS-01")
     c, d = person("c", "YK-GS-02"), person("d", "YK-GS-02")
@@ -50,7 +57,9 @@ def activity(learning, site_home):
     lesson_done(d, l1, IN_PERIOD)
     quiz_attempt(d, IN_PERIOD)  # lesson and quiz: one person
     lesson_done(e, l1, START - timedelta(seconds=1))  # before the period
-    LessonProgress.objects.create(user=f, lesson=l1, started_at=IN_PERIOD)  # not completed
+    LessonProgress.objects.create(
+        user=f, lesson=l1, started_at=IN_PERIOD
+    )  # not completed
     quiz_attempt(g, IN_PERIOD, state=AttemptState.IN_PROGRESS)  # not submitted
     lesson_done(h, l1, START)  # the start is inside the period
     lesson_done(i, l1, END)  # the end is outside it
@@ -68,8 +77,13 @@ def test_participation_of_the_city_counts_distinct_active_members(activity):
 
 @pytest.mark.parametrize(
     ("code", "participants", "headcount"),
-    [("YK-GS", 4, 150), ("YK-GS-01", 2, 100), ("YK-GS-02", 2, 50), ("YK-JG", 1, 30),
-     ("YK-JG-01", 1, 30)],
+    [
+        ("YK-GS", 4, 150),
+        ("YK-GS-01", 2, 100),
+        ("YK-GS-02", 2, 50),
+        ("YK-JG", 1, 30),
+        ("YK-JG-01", 1, 30),
+    ],
 )
 def test_participation_of_each_subtree(activity, code, participants, headcount):
     result = learning_participation(root=activity[code], start=START, end=END)
@@ -92,16 +106,24 @@ def test_per_unit_participation_in_one_query(activity, django_assert_num_queries
             )
         }
     assert rows == {
-        "YK": (5, 180), "YK-GS": (4, 150), "YK-GS-01": (2, 100), "YK-GS-02": (2, 50),
-        "YK-JG": (1, 30), "YK-JG-01": (1, 30),
+        "YK": (5, 180),
+        "YK-GS": (4, 150),
+        "YK-GS-01": (2, 100),
+        "YK-GS-02": (2, 50),
+        "YK-JG": (1, 30),
+        "YK-JG-01": (1, 30),
     }
 
 
-def test_per_unit_query_count_does_not_grow_with_units(activity, django_assert_num_queries):
+def test_per_unit_query_count_does_not_grow_with_units(
+    activity, django_assert_num_queries
+):
     for n in range(20):
         make_unit(f"YK-X{n:02d}", parent=activity["YK"], headcount=1)
     with django_assert_num_queries(1):
-        rows = list(learning_participation_by_unit(
-            units=Unit.objects.all(), start=START, end=END
-        ))
+        rows = list(
+            learning_participation_by_unit(
+                units=Unit.objects.all(), start=START, end=END
+            )
+        )
     assert len(rows) == Unit.objects.count()

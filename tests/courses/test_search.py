@@ -32,22 +32,71 @@ def test_query_words_become_required_tokens():
 @pytest.fixture
 def library(learning):
     course = learning["course"]
-    hu = make_lesson(course, "hu", title="奏免身丁钱", body=[
-        {"type": "rich_text", "value": "<p>胡公奏请朝廷，免除衢婺两州的身丁钱。</p>"}])
-    family = make_lesson(course, "family", title="写下我家的规矩", body=[
-        {"type": "precepts", "value": {"heading": "家规", "items": [
-            {"text": "不拿别人一针一线", "explanation": "这是我们的家训。"}]}}])
-    gifts = make_lesson(course, "gifts", title="节日里的礼品", body=[
-        {"type": "rich_text", "value": "<p>供应商发来的电子红包不能收。</p>"}])
-    bag = make_lesson(course, "bag", title="红色的包装", body=[
-        {"type": "rich_text", "value": "<p>红色礼盒和包装：有红，有包，但没有那个词。</p>"}])
+    hu = make_lesson(
+        course,
+        "hu",
+        title="奏免身丁钱",
+        body=[
+            {
+                "type": "rich_text",
+                "value": "<p>胡公奏请朝廷，免除衢婺两州的身丁钱。</p>",
+            }
+        ],
+    )
+    family = make_lesson(
+        course,
+        "family",
+        title="写下我家的规矩",
+        body=[
+            {
+                "type": "precepts",
+                "value": {
+                    "heading": "家规",
+                    "items": [
+                        {"text": "不拿别人一针一线", "explanation": "这是我们的家训。"}
+                    ],
+                },
+            }
+        ],
+    )
+    gifts = make_lesson(
+        course,
+        "gifts",
+        title="节日里的礼品",
+        body=[{"type": "rich_text", "value": "<p>供应商发来的电子红包不能收。</p>"}],
+    )
+    bag = make_lesson(
+        course,
+        "bag",
+        title="红色的包装",
+        body=[
+            {
+                "type": "rich_text",
+                "value": "<p>红色礼盒和包装：有红，有包，但没有那个词。</p>",
+            }
+        ],
+    )
     stories = learning["story_index"]
-    nie = publish(stories.add_child(instance=StoryPage(
-        title="人穷志不穷", slug="nie", summary="昆明甬道街的童年", figure="聂耳",
-        body=[{"type": "rich_text", "value": "<p>母亲教他唱花灯调。</p>"}])))
+    nie = publish(
+        stories.add_child(
+            instance=StoryPage(
+                title="人穷志不穷",
+                slug="nie",
+                summary="昆明甬道街的童年",
+                figure="聂耳",
+                body=[{"type": "rich_text", "value": "<p>母亲教他唱花灯调。</p>"}],
+            )
+        )
+    )
     call_command("update_index", verbosity=0)
-    return {"hu": hu, "family": family, "gifts": gifts, "bag": bag, "nie": nie,
-            "story": learning["story"]}
+    return {
+        "hu": hu,
+        "family": family,
+        "gifts": gifts,
+        "bag": bag,
+        "nie": nie,
+        "story": learning["story"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -78,14 +78,20 @@ def test_decompression_bombs_are_refused(monkeypatch):
 
 def _submit(user, index, token=None, images=()):
     return services.story_submit(
-        user=user, index=index, title="我家的家训", text="不是自己的东西，一针一线也不拿。",
-        images=[check_story_image(i) for i in images], token=token or uuid.uuid4(),
+        user=user,
+        index=index,
+        title="我家的家训",
+        text="不是自己的东西，一针一线也不拿。",
+        images=[check_story_image(i) for i in images],
+        token=token or uuid.uuid4(),
         place="胡库村",
     )
 
 
 def test_submission_creates_a_draft_story_in_moderation(learning, villager):
-    submission = _submit(villager, learning["story_index"], images=[upload(), upload("b.png")])
+    submission = _submit(
+        villager, learning["story_index"], images=[upload(), upload("b.png")]
+    )
     page = StoryPage.objects.get(pk=submission.page_id)
     assert (page.live, page.owner, page.place) == (False, villager, "胡库村")
     assert page.get_parent().specific == learning["story_index"]
@@ -97,7 +103,9 @@ def test_submission_creates_a_draft_story_in_moderation(learning, villager):
     assert get_image_model().objects.filter(collection__name="故事投稿").count() == 2
 
 
-def test_two_learners_may_submit_stories_with_the_same_title(learning, villager, official):
+def test_two_learners_may_submit_stories_with_the_same_title(
+    learning, villager, official
+):
     first = _submit(villager, learning["story_index"])
     second = _submit(official, learning["story_index"])
     assert first.page.title == second.page.title == "我家的家训"
@@ -136,9 +144,13 @@ def test_submission_form_end_to_end(client, learning, villager):
     client.force_login(villager)
     form_page = client.get(reverse("courses:story_submit"))
     token = form_page.context["form"].initial["token"]
-    data = {"token": token, "title": "奶奶的三句话", "place": "",
-            "text": "奶奶常说：不是自己的不要拿，答应别人的要做到，吃饭不要剩。",
-            "images": [upload()]}
+    data = {
+        "token": token,
+        "title": "奶奶的三句话",
+        "place": "",
+        "text": "奶奶常说：不是自己的不要拿，答应别人的要做到，吃饭不要剩。",
+        "images": [upload()],
+    }
     response = client.post(reverse("courses:story_submit"), data, follow=True)
     body = response.content.decode()
     assert "投稿已提交" in body and "奶奶的三句话" in body and "审核中" in body
@@ -146,10 +158,16 @@ def test_submission_form_end_to_end(client, learning, villager):
     assert StorySubmission.objects.filter(user=villager).count() == 1
 
 
-def test_submission_form_reports_every_bad_image_and_writes_nothing(client, learning, villager):
+def test_submission_form_reports_every_bad_image_and_writes_nothing(
+    client, learning, villager
+):
     client.force_login(villager)
-    data = {"token": uuid.uuid4(), "title": "标题", "text": "足够长的一段正文，讲讲我家的家风家训故事。",
-            "images": [SimpleUploadedFile("x.png", b"junk"), upload("y.gif", fmt="GIF")]}
+    data = {
+        "token": uuid.uuid4(),
+        "title": "标题",
+        "text": "足够长的一段正文，讲讲我家的家风家训故事。",
+        "images": [SimpleUploadedFile("x.png", b"junk"), upload("y.gif", fmt="GIF")],
+    }
     response = client.post(reverse("courses:story_submit"), data)
     errors = response.context["form"].errors["images"]
     assert "“x.png”不是可识别的图片文件。" in errors
@@ -160,8 +178,12 @@ def test_submission_form_reports_every_bad_image_and_writes_nothing(client, lear
 
 def test_at_most_six_images(client, learning, villager):
     client.force_login(villager)
-    data = {"token": uuid.uuid4(), "title": "标题", "text": "足够长的一段正文，讲讲我家的家风家训故事。",
-            "images": [upload(f"{n}.png") for n in range(7)]}
+    data = {
+        "token": uuid.uuid4(),
+        "title": "标题",
+        "text": "足够长的一段正文，讲讲我家的家风家训故事。",
+        "images": [upload(f"{n}.png") for n in range(7)],
+    }
     response = client.post(reverse("courses:story_submit"), data)
     assert response.context["form"].errors["images"] == ["最多上传 6 张图片。"]
 
@@ -182,8 +204,12 @@ def test_submitted_photos_lose_their_metadata_and_camera_file_name(learning, vil
     with Image.open(io.BytesIO(buffer.getvalue())) as original:
         assert original.getexif()  # the upload really carries EXIF
     services.story_submit(
-        user=villager, index=learning["story_index"], title="家里的合影",
-        text="一家人。", images=[check_story_image(photo)], token=uuid.uuid4(),
+        user=villager,
+        index=learning["story_index"],
+        title="家里的合影",
+        text="一家人。",
+        images=[check_story_image(photo)],
+        token=uuid.uuid4(),
     )
     stored = get_image_model().objects.get(title="家里的合影（1）")
     assert "IMG_20260101" not in stored.file.name

@@ -334,5 +334,7 @@ def test_opening_and_closing_a_campaign_is_logged_with_context(survey, city, cap
         campaign_open(campaign=campaign)
         campaign_close(campaign=campaign)
     messages = [r.getMessage() for r in caplog.records if r.name == "surveys"]
-    assert f"campaign opened: id={campaign.pk} root=YK units=6 headcount=180" in messages
+    assert (
+        f"campaign opened: id={campaign.pk} root=YK units=6 headcount=180" in messages
+    )
     assert f"campaign closed: id={campaign.pk} respondents=0" in messages
