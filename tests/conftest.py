@@ -42,6 +42,18 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language (zh-hans). A request or consumer
+    that activates English leaves it active in its thread, and a later test on the same
+    worker would otherwise read English messages where it asserts Chinese ones."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
