@@ -52,8 +52,7 @@ from .models import (
     QuestionKind,
     QuestionStatus,
 )
-from .models.questions import OPTION_KEYS
-from .services import shuffled_options
+from .services import question_snapshot_options
 
 PRACTICE_SIZE = 5
 PRACTICE_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -125,28 +124,14 @@ def practice_draw(*, user, now: datetime, size: int = PRACTICE_SIZE) -> list[Que
 
 
 def _snapshot(*, practice: Practice, position: int, question: Question) -> PracticeItem:
-    options = [
-        {
-            "key": OPTION_KEYS[i],
-            "text": o.text,
-            "feedback": o.feedback,
-            "correct": o.is_correct,
-            "pin": o.pin_last,
-        }
-        for i, o in enumerate(question.options.all())
-    ]
-    correct = "".join(o["key"] for o in options if o["correct"])
-    # As in quizzes: a shuffled order, so letters say nothing about the key; 对 stays
-    # before 错 and pinned options (以上都对) stay last.
-    if question.kind != QuestionKind.TRUE_FALSE:
-        options = shuffled_options(options, pinned=lambda o: o["pin"])
+    options, correct = question_snapshot_options(question=question, shuffle=True)
     return PracticeItem(
         practice=practice,
         position=position,
         question=question,
         kind=question.kind,
         stem=question.stem,
-        options=[{k: o[k] for k in ("key", "text", "feedback")} for o in options],
+        options=options,
         correct_keys=correct,
         explanation=question.explanation,
         rule=question.rule_citation,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .models import Practice, PracticeItem
 from .models.questions import OPTION_KEYS
 from .practice import option_value, practice_day
+from .selectors import review_options
 
 
 def practice_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
@@ -62,16 +63,7 @@ def practice_feedback(*, practice: Practice, position: int | None = None) -> lis
         items = items.filter(position=position)
     items = list(items)
     for item in items:
-        chosen, correct = set(item.chosen_keys), set(item.correct_keys)
-        item.review_options = [
-            o
-            | {
-                "label": OPTION_KEYS[i],
-                "chosen": o["key"] in chosen,
-                "correct": o["key"] in correct,
-            }
-            for i, o in enumerate(item.options)
-        ]
+        item.review_options = review_options(item=item)
     return items
 
 

@@ -131,21 +131,26 @@ def attempt_questions(
     return questions
 
 
+def review_options(*, item) -> list[dict]:
+    """An answered snapshot item's options as the review shows them (quiz attempts and
+    daily practice alike): letter as shown, chosen, correct, feedback."""
+    chosen, correct = set(item.chosen_keys), set(item.correct_keys)
+    return [
+        o
+        | {
+            "label": OPTION_KEYS[i],
+            "chosen": o["key"] in chosen,
+            "correct": o["key"] in correct,
+        }
+        for i, o in enumerate(item.options)
+    ]
+
+
 def attempt_review(*, attempt: Attempt) -> list[AttemptItem]:
     """Every item with the option feedback, explanation, rule and lesson link."""
     items = list(attempt.items.select_related("image", "lesson"))
     for item in items:
-        chosen = set(item.chosen_keys)
-        correct = set(item.correct_keys)
-        item.review_options = [
-            o
-            | {
-                "label": OPTION_KEYS[i],
-                "chosen": o["key"] in chosen,
-                "correct": o["key"] in correct,
-            }
-            for i, o in enumerate(item.options)
-        ]
+        item.review_options = review_options(item=item)
     return items
 
 

@@ -82,7 +82,14 @@ def shuffled_options(options: list, *, pinned) -> list:
     return free + [o for o in options if pinned(o)]
 
 
-def _snapshot(*, attempt: Attempt, position: int, question: Question, shuffle: bool):
+def question_snapshot_options(
+    *, question: Question, shuffle: bool
+) -> tuple[list[dict], str]:
+    """What an attempt, a daily practice or a contest keeps of a bank question's options:
+    `(options, correct_keys)`, each option `{"key", "text", "feedback"}` in the order
+    shown, keys being the bank's letters. Shuffled when asked, so letters say nothing
+    about the key — except that 对 stays before 错 (a shuffled true/false pair only
+    confuses, it hides nothing) and pinned options (以上都对) stay last."""
     options = [
         {
             "key": OPTION_KEYS[i],
@@ -94,9 +101,13 @@ def _snapshot(*, attempt: Attempt, position: int, question: Question, shuffle: b
         for i, o in enumerate(question.options.all())
     ]
     correct = "".join(o["key"] for o in options if o["correct"])
-    # 对 stays before 错: a shuffled true/false pair only confuses, it hides nothing.
     if shuffle and question.kind != QuestionKind.TRUE_FALSE:
         options = shuffled_options(options, pinned=lambda o: o["pin"])
+    return [{k: o[k] for k in ("key", "text", "feedback")} for o in options], correct
+
+
+def _snapshot(*, attempt: Attempt, position: int, question: Question, shuffle: bool):
+    options, correct = question_snapshot_options(question=question, shuffle=shuffle)
     return AttemptItem(
         attempt=attempt,
         position=position,
@@ -105,7 +116,7 @@ def _snapshot(*, attempt: Attempt, position: int, question: Question, shuffle: b
         kind=question.kind,
         stem=question.stem,
         image_id=question.image_id,
-        options=[{k: o[k] for k in ("key", "text", "feedback")} for o in options],
+        options=options,
         correct_keys=correct,
         explanation=question.explanation,
         rule=question.rule_citation,
