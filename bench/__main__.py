@@ -4,6 +4,10 @@ Each benchmark builds its own throwaway database next to the configured one, so 
 its own process. Without DATABASE_URL the SQLite file var/bench.sqlite3 is used; set
 DATABASE_URL=postgres://… to measure PostgreSQL. Figures are recorded in
 docs/benchmarks.md.
+
+Tools that take options of their own and start their own servers are run one at a time,
+with their options passed through: `python -m bench contest --players 500`,
+`python -m bench compare --quick`. They are not part of the plain `python -m bench` run.
 """
 
 import os
@@ -12,13 +16,21 @@ import sys
 from pathlib import Path
 
 BENCHMARKS = ["scorecard", "quizzes", "learning", "paper", "units"]
+# Run alone, with their own command-line options; they choose their own databases.
+TOOLS = ["contest", "compare"]
 
 
 def main() -> int:
-    names = sys.argv[1:] or BENCHMARKS
+    args = sys.argv[1:]
+    if args and args[0] in TOOLS:
+        return subprocess.call([sys.executable, "-m", f"bench.{args[0]}", *args[1:]])  # noqa: S603
+    names = args or BENCHMARKS
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {BENCHMARKS}")
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; choose from {BENCHMARKS}, "
+            f"or run one of {TOOLS} alone with its options"
+        )
         return 2
     env = dict(os.environ)
     if "DATABASE_URL" not in env:
