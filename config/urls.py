@@ -16,7 +16,7 @@ urlpatterns = [
     path("accounts/", include("units.urls")),
     path("", include("home.urls")),
     path("learn/", include("courses.urls")),
-    path("practice/", include("quizzes.urls")),
+    path("", include("quizzes.urls")),
     path("api/v1/", include("surveys.api_urls")),
     path("surveys/", include("surveys.urls")),
 ]

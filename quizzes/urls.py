@@ -4,18 +4,22 @@ from . import views_certificates, views_practice
 
 app_name = "quizzes"
 
+# Mounted at the site root (config/urls.py): the practice pages live under practice/,
+# the live contests a hall joins by PIN under contests/.
 urlpatterns: list = [
-    path("daily/", views_practice.practice_page, name="practice"),
-    path("daily/start/", views_practice.practice_begin, name="practice_start"),
-    path("daily/answer/", views_practice.practice_submit, name="practice_answer"),
+    path("practice/daily/", views_practice.practice_page, name="practice"),
+    path("practice/daily/start/", views_practice.practice_begin, name="practice_start"),
     path(
-        "certificates/",
+        "practice/daily/answer/", views_practice.practice_submit, name="practice_answer"
+    ),
+    path(
+        "practice/certificates/",
         views_certificates.certificate_lookup,
         name="certificate_lookup",
     ),
     # Public: anyone holding a certificate's code (typed, or from its QR) may check it.
     re_path(
-        r"^certificates/(?P<code>[0-9A-Za-z-]{8,40})/$",
+        r"^practice/certificates/(?P<code>[0-9A-Za-z-]{8,40})/$",
         views_certificates.certificate_verify,
         name="certificate_verify",
     ),
