@@ -88,6 +88,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.SitePolicyMiddleware",
     # WhiteNoise, with a year of caching for hashed names (config.static).
     "config.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,6 +294,44 @@ PRIVATE_MEDIA_ROOT = Path(
 IMPORT_UPLOAD_ROOT = Path(
     os.environ.get("IMPORT_UPLOAD_ROOT", BASE_DIR / "var" / "import-uploads")
 )
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy (django-csp; config/csp.py chooses the policy by path).
+# The public site and respondent pages run our static JavaScript only: no inline
+# scripts, no event-handler attributes, no eval; data reaches scripts through
+# json_script or data- attributes. Styles come from static CSS only.
+# ---------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "media-src": ["'self'"],
+        "font-src": ["'self'"],
+        # The same-origin WebSocket (ws:/wss:) is added per request by config.csp.
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Wagtail 8's editor writes inline <script> blocks (InlinePanel, date widgets) and style
+# attributes without nonces, so the admin needs 'unsafe-inline' for both; it needs no
+# eval. Image previews before upload are blob: URLs and its icons data: URLs. The live
+# preview shows pages in a same-origin iframe: frame-ancestors 'self'.
+CSP_ADMIN_PREFIX = "/admin/"
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "frame-ancestors": ["'self'"],
+    }
+}
 
 # ---------------------------------------------------------------------------
 # Wagtail
