@@ -8,6 +8,8 @@ pushes. While Redis is down the push is skipped: clients ask again when they rec
 
 from __future__ import annotations
 
+import contextlib
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -47,3 +49,24 @@ def phase_changed_after_commit(*, contest_id: int, phase: str, index: int) -> No
     transaction.on_commit(
         lambda: phase_changed(contest_id=contest_id, phase=phase, index=index)
     )
+
+
+def host_refresh_after_commit(*, contest_id: int, phase: str, index: int) -> None:
+    """Ask the host's screen to read its state again (a player joined): the host group
+    only, so each join does not wake every phone in the hall."""
+
+    def send():
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        event = {
+            "type": "contest.phase",
+            "contest": contest_id,
+            "phase": phase,
+            "index": index,
+            "sent_at": timezone.now().timestamp(),
+        }
+        with contextlib.suppress(ChannelLayerUnavailable):
+            async_to_sync(layer.group_send)(host_group_name(contest_id), event)
+
+    transaction.on_commit(send)

@@ -113,6 +113,27 @@ def _snapshot(
     )
 
 
+def source_questions(
+    *, quiz: QuizPage | None, tag: str, question_count: int
+) -> list[Question]:
+    """The questions a contest from this source would get: a quiz's questions as the quiz
+    would draw them, or up to `question_count` active questions of a bank tag."""
+    if quiz is not None:
+        # No person's unit kind: questions aimed at some kinds stay out of a mixed hall.
+        return _draw_questions(quiz=quiz, user=None)
+    return _tag_questions(tag=tag, count=question_count)
+
+
+def source_question_count(
+    *, quiz: QuizPage | None = None, tag: str = "", question_count: int = 10
+) -> int:
+    """How many questions a contest from this source would get, for the create form to
+    show before the host commits to it. Drawn the same way as `contest_create` draws, so
+    the number shown is the number played (a random quiz: its draw count, or fewer when
+    the bank holds fewer)."""
+    return len(source_questions(quiz=quiz, tag=tag, question_count=question_count))
+
+
 def _new_pin() -> str:
     return f"{_random.randrange(10**6):06d}"
 
@@ -135,13 +156,15 @@ def contest_create(
         raise ContestError("forbidden", _("只有内容编辑或单元管理员可以主持竞赛。"))
     if (quiz is None) == (not tag):
         raise ContestError("source", _("请选择一个测验或一个题库标签。"))
-    if quiz is not None:
-        # No person's unit kind: questions aimed at some kinds stay out of a mixed hall.
-        questions = _draw_questions(quiz=quiz, user=None)
-    else:
-        questions = _tag_questions(tag=tag, count=question_count)
+    questions = source_questions(quiz=quiz, tag=tag, question_count=question_count)
     if not questions:
         raise ContestError("empty", _("所选测验或标签下没有启用的题目。"))
+    if late_join_until > len(questions):
+        raise ContestError(
+            "late_join",
+            _("迟到加入的题号不能超过题目数（%(count)s 题）。")
+            % {"count": len(questions)},
+        )
     for _attempt in range(PIN_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -176,10 +199,17 @@ def _question_count(contest: Contest) -> int:
 
 
 def _move(
-    *, contest: Contest, to: str, index: int | None = None, now: datetime, **fields
+    *,
+    contest: Contest,
+    to: str,
+    index: int | None = None,
+    now: datetime,
+    expect: dict | None = None,
+    **fields,
 ) -> Contest:
-    """Compare-and-set the contest from the phase and index it was read with to `to`.
-    Raises `stale` when someone else moved it first."""
+    """Compare-and-set the contest from the phase and index it was read with to `to`
+    (and whatever else `expect` names). Raises `stale` when someone else moved it
+    first."""
     index = contest.current_index if index is None else index
     ends_at = None
     if to == Phase.READING and contest.reading_seconds:
@@ -196,7 +226,10 @@ def _move(
     }
     with transaction.atomic():
         moved = Contest.objects.filter(
-            pk=contest.pk, phase=contest.phase, current_index=contest.current_index
+            pk=contest.pk,
+            phase=contest.phase,
+            current_index=contest.current_index,
+            **(expect or {}),
         ).update(**values)
         if not moved:
             raise ContestError("stale", _("竞赛状态已变化，请刷新。"))
@@ -256,7 +289,10 @@ def contest_next(*, contest: Contest, user, now: datetime | None = None) -> Cont
 
 def contest_tick(*, contest: Contest, now: datetime | None = None) -> Contest:
     """Move on from a timed phase once its time is up (or, while answering, once every
-    player has answered). Any process may call it; only one move succeeds."""
+    player has answered). Every process with a socket of the contest calls it a few
+    times a second; only one move succeeds. The move also requires the contest to be
+    unpaused with the deadline it was read with, so a tick read just before the host
+    paused (or resumed, which moves the deadline) cannot end the phase early."""
     now = now or timezone.now()
     if contest.paused_at is not None or contest.phase not in (
         Phase.READING,
@@ -275,7 +311,12 @@ def contest_tick(*, contest: Contest, now: datetime | None = None) -> Contest:
     if not due:
         return contest
     try:
-        return _move(contest=contest, to=_NEXT[contest.phase], now=now)
+        return _move(
+            contest=contest,
+            to=_NEXT[contest.phase],
+            now=now,
+            expect={"paused_at__isnull": True, "phase_ends_at": contest.phase_ends_at},
+        )
     except ContestError:
         return Contest.objects.get(pk=contest.pk)
 
@@ -357,7 +398,13 @@ def player_remove(*, contest: Contest, user, player: Player) -> Player:
     _require_host(contest=contest, user=user)
     if player.contest_id != contest.pk:
         raise ContestError("player", _("没有这位选手。"))
-    Player.objects.filter(pk=player.pk).update(removed=True)
+    with transaction.atomic():
+        Player.objects.filter(pk=player.pk).update(removed=True)
+        # Everyone re-reads: the removed phone learns it at once, the host's lists and
+        # counts drop the player. Not a phase change; removals are rare.
+        live.phase_changed_after_commit(
+            contest_id=contest.pk, phase=contest.phase, index=contest.current_index
+        )
     player.removed = True
     return player
 
@@ -427,6 +474,9 @@ def player_join(
                 display_name=display_name,
                 unit=unit,
                 joined_at=now or timezone.now(),
+            )
+            live.host_refresh_after_commit(
+                contest_id=contest.pk, phase=contest.phase, index=contest.current_index
             )
     except IntegrityError:
         # The same person joined from a second tab at the same moment.
