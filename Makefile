@@ -31,7 +31,7 @@ run: setup
 	PY=$(PY) sh bin/run-dev $(HOST):$(PORT)
 
 test: install messages
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
