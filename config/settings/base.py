@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "config.csp.SitePolicyMiddleware",
     # WhiteNoise, with a year of caching for hashed names (config.static).
     "config.static.StaticFilesMiddleware",
+    # A database that is down answers 503 "服务暂时不可用" instead of 500.
+    "config.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "home.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,6 +131,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection broken by a database restart is replaced before the
+        # next request uses it, instead of failing that request.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
