@@ -2,15 +2,20 @@
 
 /ws/contests/<id>/host/ — the contest's host (or an administrator) only. Sends the
     host's controls (start, next, pause, resume, skip, end, remove) to the services, and
-    drives the countdown: while a timed phase runs, it calls contest_tick a few times a
-    second (any process may; the compare-and-set lets one move win) and sends a throttled
-    "answered n/N".
+    gets a throttled "answered n/N" while answers come in.
 /ws/contests/play/<pin>/ — anyone with the PIN. The first message joins: a signed token
     (reconnect), a login, or a name and a unit code. The server then measures the round
     trip once (ping/pong) and sends the current state; each phase change sends it again.
 
-Group events carry no answer key (see live.py): each socket reads its own state, so a
-phone gets its own option order and the key only after the question has closed.
+The countdown belongs to no socket: every process with a socket of a contest open (host
+or phone) runs one clock for it (_ContestClock), which calls contest_tick a few times a
+second. The compare-and-set in contest_tick lets exactly one process move the contest,
+so reading and answering end on time with no host connected, and with several.
+
+Group events carry no answer key (see live.py). On a phase change each process reads one
+snapshot of the contest for all its phones (selectors.phase_snapshot, a fixed number of
+queries), and each phone's socket makes its own state from it: its own option order, its
+own answer and rank, and the key only after the question has closed.
 Malformed, oversized or unknown messages get an error reply; the socket stays open.
 """
 
@@ -58,8 +63,98 @@ TICK_SECONDS = 0.2
 COUNTER_SECONDS = 1.0
 
 
+class _ContestClock:
+    """The countdown of one contest in this process, running while at least one of its
+    sockets is open here. It ticks at the fastest pace its sockets ask for and hands
+    the "answered n/N" counts to the host sockets among them."""
+
+    def __init__(self, contest_id: int):
+        self.contest_id = contest_id
+        self.sockets: set[_ContestSocket] = set()
+        self.task: asyncio.Task | None = None
+
+    async def run(self):
+        while self.sockets:
+            await asyncio.sleep(min(s.tick_seconds for s in self.sockets))
+            hosts = [s for s in self.sockets if isinstance(s, HostConsumer)]
+            try:
+                count = await self._tick(counting=bool(hosts))
+            except Exception:  # noqa: BLE001 - the countdown must outlive one bad read
+                logger.exception("contest %s: tick failed", self.contest_id)
+                continue
+            if count is not None:
+                for host in hosts:
+                    await host.answered(count)
+
+    @database_sync_to_async
+    def _tick(self, *, counting: bool) -> dict | None:
+        contest = Contest.objects.filter(pk=self.contest_id).first()
+        if contest is None:
+            return None
+        contest = services.contest_tick(contest=contest)
+        if not counting or contest.phase != Phase.ANSWERING:
+            return None
+        return selectors.answered_count(contest=contest)
+
+
+_clocks: dict[int, _ContestClock] = {}
+
+
+def _clock_attach(socket: _ContestSocket) -> None:
+    clock = _clocks.get(socket.contest_id)
+    loop = asyncio.get_running_loop()
+    if (
+        clock is None
+        or clock.task is None
+        or clock.task.done()
+        or (clock.task.get_loop() is not loop)
+    ):
+        clock = _clocks[socket.contest_id] = _ContestClock(socket.contest_id)
+    clock.sockets.add(socket)
+    if clock.task is None:
+        clock.task = asyncio.ensure_future(clock.run())
+
+
+def _clock_detach(socket: _ContestSocket) -> None:
+    clock = _clocks.get(getattr(socket, "contest_id", None))
+    if clock is None or socket not in clock.sockets:
+        return
+    clock.sockets.discard(socket)
+    if not clock.sockets:
+        if clock.task is not None:
+            clock.task.cancel()
+        del _clocks[socket.contest_id]
+
+
+# The latest phase snapshots read in this process, by contest and phase change, so the
+# phones of one process share one read of each change. A few are kept because a
+# change can follow the last one before every phone has had it.
+SNAPSHOTS_KEPT = 4
+_snapshots: dict[tuple, asyncio.Future] = {}
+
+
+async def _snapshot(contest_id: int, event: dict) -> selectors.PhaseSnapshot:
+    key = (contest_id, event.get("phase"), event.get("index"), event.get("sent_at"))
+    future = _snapshots.get(key)
+    if future is None or future.get_loop() is not asyncio.get_running_loop():
+        future = asyncio.ensure_future(
+            database_sync_to_async(selectors.phase_snapshot)(contest_id=contest_id)
+        )
+        _snapshots[key] = future
+        while len(_snapshots) > SNAPSHOTS_KEPT:
+            del _snapshots[next(iter(_snapshots))]
+    try:
+        return await asyncio.shield(future)
+    except Exception:
+        # A failed read is not kept: the next phone of this change reads again.
+        if _snapshots.get(key) is future:
+            del _snapshots[key]
+        raise
+
+
 class _ContestSocket(AsyncJsonWebsocketConsumer):
     max_messages_per_second = MAX_MESSAGES_PER_SECOND
+    tick_seconds = TICK_SECONDS
 
     def _over_rate(self) -> bool:
         second = int(_clock())
@@ -95,18 +190,18 @@ class _ContestSocket(AsyncJsonWebsocketConsumer):
                 self.groups_joined.append(group)
 
     async def disconnect(self, code):
+        _clock_detach(self)
         for group in getattr(self, "groups_joined", []):
             with contextlib.suppress(ChannelLayerUnavailable):
                 await self.channel_layer.group_discard(group, self.channel_name)
 
 
 class HostConsumer(_ContestSocket):
-    tick_seconds = TICK_SECONDS
     counter_seconds = COUNTER_SECONDS
 
     async def connect(self):
         self.contest_id = int(self.scope["url_route"]["kwargs"]["contest_id"])
-        self.ticker: asyncio.Task | None = None
+        self.last_count, self.last_count_sent = None, 0.0
         if not await self._allowed():
             await self.close(code=FORBIDDEN)
             return
@@ -115,12 +210,17 @@ class HostConsumer(_ContestSocket):
         )
         await self.accept()
         await self._send_state()
-        self.ticker = asyncio.ensure_future(self._tick_forever())
+        _clock_attach(self)
 
-    async def disconnect(self, code):
-        if getattr(self, "ticker", None):
-            self.ticker.cancel()
-        await super().disconnect(code)
+    async def answered(self, count: dict):
+        """The clock's latest count: sent when it changed, at most once a
+        `counter_seconds`, however many answers arrive."""
+        now = time.monotonic()
+        if count != self.last_count and now - self.last_count_sent >= (
+            self.counter_seconds
+        ):
+            self.last_count, self.last_count_sent = count, now
+            await self.send_json({"type": "answered", **count})
 
     @database_sync_to_async
     def _allowed(self) -> bool:
@@ -176,32 +276,6 @@ class HostConsumer(_ContestSocket):
         contest = Contest.objects.get(pk=self.contest_id)
         return selectors.host_state(contest=contest, now=timezone.now())
 
-    async def _tick_forever(self):
-        last_count, last_sent = None, 0.0
-        while True:
-            await asyncio.sleep(self.tick_seconds)
-            try:
-                count = await self._tick()
-            except Exception:  # noqa: BLE001 - the countdown must outlive one bad read
-                logger.exception("contest %s: tick failed", self.contest_id)
-                continue
-            now = time.monotonic()
-            if (
-                count is not None
-                and count != last_count
-                and now - last_sent >= self.counter_seconds
-            ):
-                last_count, last_sent = count, now
-                await self.send_json({"type": "answered", **count})
-
-    @database_sync_to_async
-    def _tick(self) -> dict | None:
-        contest = Contest.objects.get(pk=self.contest_id)
-        contest = services.contest_tick(contest=contest)
-        if contest.phase != Phase.ANSWERING:
-            return None
-        return selectors.answered_count(contest=contest)
-
 
 class PlayerConsumer(_ContestSocket):
     async def connect(self):
@@ -218,6 +292,7 @@ class PlayerConsumer(_ContestSocket):
             return
         await self._join_groups(live.group_name(self.contest_id))
         await self.accept()
+        _clock_attach(self)
 
     def _miss_key(self) -> str:
         client = self.scope.get("client") or ("", 0)
@@ -320,16 +395,34 @@ class PlayerConsumer(_ContestSocket):
         )
 
     async def contest_phase(self, event):
-        if self.player is not None:
+        if self.player is None:
+            return
+        try:
+            snapshot = await _snapshot(self.contest_id, event)
+        except Exception:  # noqa: BLE001 - this phone reads its own state instead
+            logger.exception("contest %s: snapshot failed", self.contest_id)
+            snapshot = None
+        if snapshot is None or not snapshot.knows(self.player.pk):
             await self._send_state(sent_at=event.get("sent_at"))
+            return
+        if snapshot.is_removed(self.player.pk):
+            await self._removed()
+            return
+        state = snapshot.state_for(player_id=self.player.pk, now=timezone.now())
+        if event.get("sent_at") is not None:
+            state["sent_at"] = event["sent_at"]
+        await self.send_json(state)
+
+    async def _removed(self):
+        await self.send_json({"type": "removed"})
+        await self.close(code=REMOVED)
 
     async def _send_state(self, sent_at: float | None = None):
         if self.player is None:
             raise services.ContestError("join", _("请先加入竞赛。"))
         state = await self._state()
         if state is None:
-            await self.send_json({"type": "removed"})
-            await self.close(code=REMOVED)
+            await self._removed()
             return
         if sent_at is not None:
             state["sent_at"] = sent_at

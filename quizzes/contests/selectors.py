@@ -6,9 +6,11 @@ nowhere; "number correct" is kept beside the points, never folded into them.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import random
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -19,6 +21,8 @@ from ..models.questions import QuestionKind
 from .models import Contest, ContestAnswer, ContestQuestion, Phase, Player
 
 LEADERBOARD_SIZE = 20
+# A phone has room for the top few beside its own rank.
+PLAYER_TOP = 5
 
 _counted = Q(answers__question__skipped=False)
 
@@ -126,12 +130,16 @@ def options_for_player(*, question: ContestQuestion, player: Player) -> list[dic
     order on every reconnect (seeded by a keyed hash), a different one for each
     player, so a neighbour's screen gives nothing away. 对/错 and pinned options keep
     their place."""
+    return _options_for(question=question, player_id=player.pk)
+
+
+def _options_for(*, question: ContestQuestion, player_id: int) -> list[dict]:
     options = [{"key": o["key"], "text": o["text"]} for o in question.options]
     if question.kind == QuestionKind.TRUE_FALSE:
         return options
     seed = hmac.new(
         settings.SECRET_KEY.encode(),
-        f"contest-options:{question.contest_id}:{question.pk}:{player.pk}".encode(),
+        f"contest-options:{question.contest_id}:{question.pk}:{player_id}".encode(),
         hashlib.sha256,
     ).digest()
     pinned = {o["key"] for o in question.options if o.get("pin")}
@@ -140,7 +148,7 @@ def options_for_player(*, question: ContestQuestion, player: Player) -> list[dic
     return free + [o for o in options if o["key"] in pinned]
 
 
-def _common(*, contest: Contest, now: datetime) -> dict:
+def _common(*, contest: Contest, now: datetime, count: int | None = None) -> dict:
     ends_in = None
     if contest.phase_ends_at is not None:
         # Relative to the server's clock: a phone's own clock may be minutes off.
@@ -152,7 +160,11 @@ def _common(*, contest: Contest, now: datetime) -> dict:
         "phase": contest.phase,
         "paused": contest.paused_at is not None,
         "index": contest.current_index,
-        "count": ContestQuestion.objects.filter(contest=contest).count(),
+        "count": (
+            ContestQuestion.objects.filter(contest=contest).count()
+            if count is None
+            else count
+        ),
         "answer_seconds": contest.answer_seconds,
         "ends_in": ends_in,
     }
@@ -170,22 +182,67 @@ def player_state(*, contest: Contest, player: Player, now: datetime) -> dict:
     """Everything a phone shows now: the phase, the question (its options in this
     player's order once answering opens), the player's own answer and standing, and —
     only once the question has closed — the key and the explanation."""
-    state = {"type": "state", **_common(contest=contest, now=now)}
-    state["me"] = player_standing(contest=contest, player=player)
     question = _current(contest)
+    answer = (
+        ContestAnswer.objects.filter(question=question, player=player)
+        .values(*_ANSWER_FIELDS)
+        .first()
+        if question is not None
+        else None
+    )
+    return _player_view(
+        contest=contest,
+        question=question,
+        count=None,
+        me=player_standing(contest=contest, player=player),
+        answer=answer,
+        top=_player_top(contest),
+        player_id=player.pk,
+        now=now,
+    )
+
+
+# What a phone is told of its own answer once the question has closed.
+_ANSWER_FIELDS = ("choice", "correct", "points", "bonus", "streak")
+# The phases in which a phone shows the top players beside its own rank.
+BOARD_PHASES = (Phase.LEADERBOARD, Phase.PODIUM)
+
+
+def _player_top(contest: Contest) -> list[dict] | None:
+    if contest.phase not in BOARD_PHASES:
+        return None
+    return leaderboard(contest=contest, limit=PLAYER_TOP)
+
+
+def _player_view(
+    *,
+    contest: Contest,
+    question: ContestQuestion | None,
+    count: int | None,
+    me: dict,
+    answer: dict | None,
+    top: list[dict] | None,
+    player_id: int,
+    now: datetime,
+) -> dict:
+    state = {"type": "state", **_common(contest=contest, now=now, count=count)}
+    state["me"] = me
+    if top is not None:
+        state["leaderboard"] = top
     if question is None or question.skipped:
         return state
     shown = {"index": question.position, "kind": question.kind, "stem": question.stem}
     if contest.phase != Phase.READING:
-        shown["options"] = options_for_player(question=question, player=player)
+        shown["options"] = _options_for(question=question, player_id=player_id)
     state["question"] = shown
-    answer = ContestAnswer.objects.filter(question=question, player=player).first()
-    state["answer"] = {"choice": answer.choice} if answer else None
+    state["answer"] = {"choice": answer["choice"]} if answer else None
     if contest.phase in KEY_PHASES:
         shown["correct_keys"] = question.correct_keys
         shown["explanation"] = question.explanation
         if answer is not None:
-            state["answer"].update(correct=answer.correct, points=answer.points)
+            state["answer"].update(
+                {k: answer[k] for k in _ANSWER_FIELDS if k != "choice"}
+            )
     return state
 
 
@@ -221,3 +278,99 @@ def host_state(*, contest: Contest, now: datetime) -> dict:
         state["leaderboard"] = leaderboard(contest=contest)
         state["units"] = unit_ranking(contest=contest)
     return state
+
+
+# --- the fan-out of a phase change --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseSnapshot:
+    """What every phone's state after a phase change is made from, read once per
+    server process in a fixed number of queries (phase_snapshot), so a hall of 500
+    phones costs six or seven queries per process and phase instead of seven to nine
+    per phone. Each
+    socket then makes its own player's state from it in memory (`state_for`)."""
+
+    contest: Contest
+    count: int
+    question: ContestQuestion | None
+    # player id → (points, number correct), players not removed
+    standings: dict[int, tuple[int, int]]
+    removed: frozenset[int]
+    # player id → {"choice", "correct", "points", "bonus", "streak"} on the current
+    # question
+    answers: dict[int, dict]
+    # the top PLAYER_TOP on the leaderboard and podium, else None
+    top: list[dict] | None
+    # every standing player's points, ascending, for ranks by bisection
+    points: list[int] = field(default_factory=list)
+
+    def knows(self, player_id: int) -> bool:
+        """False for a player who joined after the snapshot was read: their state is
+        read on its own (player_state)."""
+        return player_id in self.standings or player_id in self.removed
+
+    def is_removed(self, player_id: int) -> bool:
+        return player_id in self.removed
+
+    def state_for(self, *, player_id: int, now: datetime) -> dict:
+        """The same state player_state returns for this player, without a query."""
+        own_points, own_correct = self.standings[player_id]
+        ahead = len(self.points) - bisect.bisect_right(self.points, own_points)
+        me = {
+            "rank": ahead + 1,
+            "points": own_points,
+            "correct": own_correct,
+            "players": len(self.points),
+        }
+        return _player_view(
+            contest=self.contest,
+            question=self.question,
+            count=self.count,
+            me=me,
+            answer=self.answers.get(player_id),
+            top=self.top,
+            player_id=player_id,
+            now=now,
+        )
+
+
+def phase_snapshot(*, contest_id: int) -> PhaseSnapshot:
+    """Six queries whatever the number of players (seven on the leaderboard and
+    podium): the contest, its question count, the current question, every standing,
+    the removed players, the answers to the current question, and the top few."""
+    contest = Contest.objects.get(pk=contest_id)
+    count = ContestQuestion.objects.filter(contest=contest).count()
+    question = _current(contest)
+    standings = {
+        row["pk"]: (row["points"], row["correct"])
+        for row in _standings(contest=contest).values("pk", "points", "correct")
+    }
+    removed = frozenset(
+        Player.objects.filter(contest=contest, removed=True).values_list(
+            "pk", flat=True
+        )
+    )
+    answers = (
+        {
+            row.pop("player_id"): row
+            for row in ContestAnswer.objects.filter(question=question).values(
+                "player_id", *_ANSWER_FIELDS
+            )
+        }
+        if question is not None
+        else {}
+    )
+    return PhaseSnapshot(
+        contest=contest,
+        count=count,
+        question=question,
+        standings=standings,
+        removed=removed,
+        answers=answers,
+        top=_player_top(contest),
+        points=sorted(points for points, _correct in standings.values()),
+    )
+
+
+# --- results after (or during) a contest --------------------------------------------
