@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install setup migrate demo lint format messages bench clean
+.PHONY: run test install setup migrate demo lint format messages bench bench-compare clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required" or 0)'
@@ -45,6 +45,10 @@ format: install
 
 bench: install
 	$(PY) -m bench
+
+# Side by side with a stock Wagtail form-builder site (docs/benchmarks.md); needs wrk.
+bench-compare: install
+	$(PY) -m bench compare $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles
