@@ -63,6 +63,24 @@ TICK_SECONDS = 0.2
 COUNTER_SECONDS = 1.0
 
 
+def _miss_key(address: str) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode())
+    return f"quizzes:contest:pin-miss:{digest.hexdigest()[:32]}"
+
+
+def pin_guessing(address: str) -> bool:
+    """Whether this address has tried too many unknown PINs lately. One counter for the
+    socket and the join page, so neither is a way round the other."""
+    return (cache.get(_miss_key(address)) or 0) >= PIN_MISSES
+
+
+def pin_missed(address: str) -> None:
+    key = _miss_key(address)
+    if not cache.add(key, 1, PIN_WINDOW):
+        with contextlib.suppress(ValueError):
+            cache.incr(key)
+
+
 class _ContestClock:
     """The countdown of one contest in this process, running while at least one of its
     sockets is open here. It ticks at the fastest pace its sockets ask for and hands
@@ -294,21 +312,16 @@ class PlayerConsumer(_ContestSocket):
         await self.accept()
         _clock_attach(self)
 
-    def _miss_key(self) -> str:
-        client = self.scope.get("client") or ("", 0)
-        address = hashlib.sha256(f"{settings.SECRET_KEY}:{client[0]}".encode())
-        return f"quizzes:contest:pin-miss:{address.hexdigest()[:32]}"
+    def _address(self) -> str:
+        return (self.scope.get("client") or ("", 0))[0]
 
     @database_sync_to_async
     def _guessing(self) -> bool:
-        return (cache.get(self._miss_key()) or 0) >= PIN_MISSES
+        return pin_guessing(self._address())
 
     @database_sync_to_async
     def _missed(self) -> None:
-        key = self._miss_key()
-        if not cache.add(key, 1, PIN_WINDOW):
-            with contextlib.suppress(ValueError):
-                cache.incr(key)
+        pin_missed(self._address())
 
     @database_sync_to_async
     def _contest_id(self) -> int | None:
