@@ -15,3 +15,7 @@ class CoursesConfig(AppConfig):
         from .signals import story_published
 
         page_published.connect(story_published, sender=StoryPage)
+
+        from .cache import connect_signals
+
+        connect_signals()

@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "home.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Stored lesson pages for anonymous readers, before Wagtail routes (courses.cache);
+    # after CsrfViewMiddleware, which sets the cookie of the token a stored page gets.
+    "courses.cache.LessonCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

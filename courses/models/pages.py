@@ -193,7 +193,15 @@ class LessonPage(SegmentedSearchMixin, Page):
 
             # Opening the lesson starts the server-side reading clock.
             lesson_open(user=request.user, lesson=self)
-        return super().serve(request, *args, **kwargs)
+        response = super().serve(request, *args, **kwargs)
+        if not request.user.is_authenticated and not getattr(
+            request, "is_preview", False
+        ):
+            from ..cache import CACHEABLE_ATTRIBUTE
+
+            # The anonymous version holds nothing personal: courses.cache may keep it.
+            setattr(response, CACHEABLE_ATTRIBUTE, True)
+        return response
 
     def records_progress(self, request) -> bool:
         """Learners' views count; an editor's preview (possibly of an unsaved page) not."""

@@ -1,0 +1,185 @@
+"""The lesson page cache: anonymous readers get a lesson page from the cache, without
+routing, queries or template rendering (docs/deploy.md, "The lesson cache").
+
+Wagtail's own page caches do not reach this far, and wagtail-cache (CodeRed) supports
+Wagtail < 8 only, so this is Django's cache with a key per site, path and language.
+
+What is cached: the 200 response of a LessonPage (LessonPage.serve marks it) to a GET
+without query string from a browser with no session and no pending messages — such a
+visitor is anonymous by construction, so nothing personal (progress, the 我已学完 form)
+is on the page. Logged-in readers always get a freshly rendered page. A response that
+sets a cookie of its own is never stored. The page's CSRF tokens (the language switch)
+are cut out before storing and each reader gets their own on the way out, with the CSRF
+cookie Django sets for it.
+
+Invalidation: entries carry the generation they were rendered under, and every change
+that can alter a rendered lesson — any page saved, published, unpublished, moved or
+deleted (its title in a breadcrumb, a neighbour in 上一课/下一课, the course), an image,
+media item, document, tag or site saved or deleted — drops the generation, so every
+lesson renders anew once. Publishing is rare next to reading, and a whole-site
+generation needs no map of which lesson shows what. The generation is dropped at once
+and again after the transaction commits, so a page read in between cannot be stored as
+current.
+
+A Redis outage (config.outages): the cache then lives in each worker's memory, where
+one worker cannot hear another's invalidation, so lessons are rendered uncached until
+Redis answers again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+GENERATION_KEY = "courses:lesson-cache:generation"
+# Long enough to matter, short enough that a release's new templates reach every page
+# within minutes even without an invalidating change.
+TIMEOUT = getattr(settings, "LESSON_CACHE_SECONDS", 600)
+CACHEABLE_ATTRIBUTE = "lesson_cacheable"
+HIT_HEADER = "X-Lesson-Cache"
+# Placeholder for the per-reader CSRF token in a stored page: not a token alphabet.
+TOKEN_HOLE = "\x00csrf\x00"  # noqa: S105 - a placeholder, not a secret
+_HEADERS_NOT_KEPT = {"content-length", "set-cookie", "vary", HIT_HEADER.lower()}
+_TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]+)(")')
+
+
+def _outage() -> bool:
+    outage = getattr(cache, "outage", None)
+    return bool(outage is not None and outage.down)
+
+
+def request_cacheable(request) -> bool:
+    """A GET that can only come from an anonymous reader with nothing pending."""
+    return (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def _key(request) -> str:
+    address = f"{request.get_host()}|{request.path}|{get_language()}"
+    digest = hashlib.sha256(address.encode()).hexdigest()[:40]
+    return f"courses:lesson-cache:page:{digest}"
+
+
+def _generation(known: str | None) -> str:
+    if known:
+        return known
+    fresh = secrets.token_hex(8)
+    cache.add(GENERATION_KEY, fresh, None)
+    return cache.get(GENERATION_KEY) or fresh
+
+
+def invalidate() -> None:
+    """Forget every cached lesson: now, and once more when the transaction commits."""
+    cache.delete(GENERATION_KEY)
+    transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
+
+
+class LessonCacheMiddleware:
+    """Serves stored lesson pages before Wagtail routes the request; stores the ones
+    LessonPage.serve marked as cacheable. Sits after CsrfViewMiddleware, which sets the
+    CSRF cookie for the token a stored page receives."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request_cacheable(request):
+            return self.get_response(request)
+        key = _key(request)
+        found = cache.get_many([GENERATION_KEY, key])
+        if _outage():
+            return self.get_response(request)
+        generation = _generation(found.get(GENERATION_KEY))
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            return self._from_cache(request, entry)
+        response = self.get_response(request)
+        if self._storable(request, response) and not _outage():
+            content = _TOKEN_FIELD.sub(
+                lambda m: m.group(1) + TOKEN_HOLE + m.group(3),
+                response.content.decode(response.charset),
+            )
+            # Headers of the page and of the middleware inside this one (X-Frame-Options):
+            # a stored page skips them.
+            headers = {
+                name: value
+                for name, value in response.headers.items()
+                if name.lower() not in _HEADERS_NOT_KEPT
+            }
+            cache.set(key, (generation, content, headers), TIMEOUT)
+            response[HIT_HEADER] = "miss"
+        return response
+
+    @staticmethod
+    def _storable(request, response) -> bool:
+        session = getattr(request, "session", None)
+        return (
+            getattr(response, CACHEABLE_ATTRIBUTE, False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not (session is not None and session.modified)
+        )
+
+    @staticmethod
+    def _from_cache(request, entry) -> HttpResponse:
+        _generation_, content, headers = entry
+        if TOKEN_HOLE in content:
+            content = content.replace(TOKEN_HOLE, get_token(request))
+        response = HttpResponse(content, headers=headers)
+        response[HIT_HEADER] = "hit"
+        return response
+
+
+def _page_changed(sender, instance=None, **kwargs):
+    from wagtail.models import Page
+
+    if isinstance(instance, Page):
+        invalidate()
+
+
+def _content_changed(sender, **kwargs):
+    invalidate()
+
+
+def connect_signals() -> None:
+    """Wire the invalidation (CoursesConfig.ready). Renditions are left out: one is
+    made while a page renders, with a URL derived from its image, which does count."""
+    from django.db.models.signals import post_delete, post_save
+    from taggit.models import Tag
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.models import Site
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+    from wagtailmedia.models import get_media_model
+
+    uid = "courses.cache"
+    post_save.connect(_page_changed, dispatch_uid=f"{uid}.page_saved")
+    post_delete.connect(_page_changed, dispatch_uid=f"{uid}.page_deleted")
+    page_published.connect(_content_changed, dispatch_uid=f"{uid}.published")
+    page_unpublished.connect(_content_changed, dispatch_uid=f"{uid}.unpublished")
+    post_page_move.connect(_content_changed, dispatch_uid=f"{uid}.moved")
+    for model in (
+        get_image_model(),
+        get_media_model(),
+        get_document_model(),
+        Tag,
+        Site,
+    ):
+        label = model._meta.label_lower
+        post_save.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.{label}")
+        post_delete.connect(
+            _content_changed, sender=model, dispatch_uid=f"{uid}.{label}.deleted"
+        )

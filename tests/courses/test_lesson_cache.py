@@ -1,0 +1,183 @@
+"""The lesson page cache for anonymous readers (courses.cache, docs/deploy.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from courses.cache import HIT_HEADER
+from courses.models import LessonProgress
+from tests.courses.conftest import make_image, make_lesson, publish
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+
+
+@pytest.fixture
+def lesson(learning):
+    return learning["lessons"][1]
+
+
+def _warm(client, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first[HIT_HEADER] == "miss"
+    return first
+
+
+def test_the_second_anonymous_read_comes_from_the_cache_without_queries(
+    client, lesson, django_assert_num_queries
+):
+    first = _warm(client, lesson.url)
+    with django_assert_num_queries(0):
+        second = Client().get(lesson.url)
+    assert second.status_code == 200
+    assert second[HIT_HEADER] == "hit"
+    body = second.content.decode()
+    assert "l2正文" in body and "第 2 / 3 课" in body
+    assert "登录后可以记录学习进度" in body
+    # The same page but for the token, and with the headers of the first answer.
+    assert TOKEN.sub("", body) == TOKEN.sub("", first.content.decode())
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["X-Frame-Options"] == first["X-Frame-Options"]
+    assert second["Content-Language"] == "zh-hans"
+    assert "Cookie" in second["Vary"]
+
+
+def test_each_reader_gets_a_csrf_token_of_their_own(client, lesson):
+    _warm(client, lesson.url)
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(lesson.url)
+    assert page[HIT_HEADER] == "hit"
+    tokens = TOKEN.findall(page.content.decode())
+    assert tokens and len(set(tokens)) == 1
+    assert settings.CSRF_COOKIE_NAME in page.cookies
+    # The stored page's token works for this reader: the language switch accepts it.
+    switched = reader.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": lesson.url, "csrfmiddlewaretoken": tokens[0]},
+    )
+    assert switched.status_code == 302
+    assert reader.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+def test_publishing_a_new_revision_shows_the_new_text_at_once(client, lesson):
+    _warm(client, lesson.url)
+    assert Client().get(lesson.url)[HIT_HEADER] == "hit"
+    lesson.body = [{"type": "rich_text", "value": "<p>修订后的正文</p>"}]
+    publish(lesson)
+    fresh = Client().get(lesson.url)
+    assert fresh[HIT_HEADER] == "miss"
+    body = fresh.content.decode()
+    assert "修订后的正文" in body and "l2正文" not in body
+    assert Client().get(lesson.url)[HIT_HEADER] == "hit"
+
+
+def test_a_draft_does_not_change_what_readers_see(client, lesson):
+    _warm(client, lesson.url)
+    lesson.body = [{"type": "rich_text", "value": "<p>草稿正文</p>"}]
+    lesson.save_revision()
+    body = Client().get(lesson.url).content.decode()
+    assert "l2正文" in body and "草稿正文" not in body
+
+
+def test_a_course_title_change_reaches_its_cached_lessons(client, learning, lesson):
+    _warm(client, lesson.url)
+    course = learning["course"]
+    course.title = "课程甲（新版）"
+    publish(course)
+    body = Client().get(lesson.url).content.decode()
+    assert "课程甲（新版）" in body
+
+
+def test_a_new_neighbour_and_an_unpublished_one_change_the_lesson_numbers(
+    client, learning, lesson
+):
+    _warm(client, lesson.url)
+    added = make_lesson(learning["course"], "l4")
+    assert "第 2 / 4 课" in Client().get(lesson.url).content.decode()
+    added.unpublish()
+    assert "第 2 / 3 课" in Client().get(lesson.url).content.decode()
+
+
+def test_a_deleted_lesson_is_not_served_from_the_cache(client, learning, lesson):
+    _warm(client, lesson.url)
+    url = lesson.url
+    lesson.delete()
+    assert Client().get(url).status_code == 404
+
+
+def test_an_image_change_reaches_the_cover(client, lesson):
+    cover = make_image("封面")
+    lesson.cover = cover
+    publish(lesson)
+    first = _warm(client, lesson.url)
+    old = re.search(r'class="lesson__cover" src="([^"]+)"', first.content.decode())[1]
+    cover.focal_point_x, cover.focal_point_y = 10, 10
+    cover.focal_point_width = cover.focal_point_height = 8
+    cover.save()
+    fresh = Client().get(lesson.url)
+    assert fresh[HIT_HEADER] == "miss"
+    new = re.search(r'class="lesson__cover" src="([^"]+)"', fresh.content.decode())[1]
+    assert new != old
+
+
+def test_a_logged_in_learner_sees_their_own_progress_never_a_cached_page(
+    client, lesson, villager
+):
+    _warm(client, lesson.url)
+    learner = Client()
+    learner.force_login(villager)
+    page = learner.get(lesson.url)
+    assert HIT_HEADER not in page
+    body = page.content.decode()
+    assert "我已学完" in body and "登录后可以记录学习进度" not in body
+    assert LessonProgress.objects.filter(user=villager, lesson=lesson).exists()
+    # Nor does the learner's page become what anonymous readers get.
+    again = Client().get(lesson.url)
+    assert again[HIT_HEADER] == "hit"
+    assert "我已学完" not in again.content.decode()
+
+
+def test_each_language_has_its_own_entry(client, lesson):
+    _warm(client, lesson.url)
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    first = english.get(lesson.url)
+    assert first[HIT_HEADER] == "miss"
+    assert first["Content-Language"] == "en"
+    assert 'lang="en"' in first.content.decode()
+    second = english.get(lesson.url)
+    assert second[HIT_HEADER] == "hit"
+    assert 'lang="en"' in second.content.decode()
+    chinese = Client().get(lesson.url)
+    assert chinese[HIT_HEADER] == "hit"
+    assert 'lang="zh-Hans"' in chinese.content.decode()
+
+
+def test_query_strings_and_other_pages_are_not_cached(client, learning, lesson):
+    assert HIT_HEADER not in client.get(lesson.url + "?utm=x")
+    assert HIT_HEADER not in client.get(lesson.url + "?utm=x")
+    course = learning["course"].url
+    assert HIT_HEADER not in client.get(course)
+    assert HIT_HEADER not in client.get(course)
+
+
+def test_a_page_that_sets_a_cookie_is_not_stored(client, lesson, monkeypatch):
+    from courses.models import LessonPage
+
+    serve = LessonPage.serve
+
+    def serve_with_cookie(self, request, *args, **kwargs):
+        response = serve(self, request, *args, **kwargs)
+        response.set_cookie("campaign", "1")
+        return response
+
+    monkeypatch.setattr(LessonPage, "serve", serve_with_cookie)
+    assert HIT_HEADER not in client.get(lesson.url)
+    monkeypatch.setattr(LessonPage, "serve", serve)
+    assert Client().get(lesson.url)[HIT_HEADER] == "miss"
