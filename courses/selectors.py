@@ -305,6 +305,7 @@ def lesson_activity_user_ids(*, start: datetime, end: datetime) -> QuerySet:
 
 def _activity_sources(*, start: datetime, end: datetime) -> list[QuerySet]:
     """User-id querysets whose union is the set of learners active in [start, end)."""
+    from quizzes.contests.selectors import contest_activity_user_ids
     from quizzes.practice_selectors import practice_activity_user_ids
     from quizzes.selectors import learning_activity_user_ids
 
@@ -312,6 +313,7 @@ def _activity_sources(*, start: datetime, end: datetime) -> list[QuerySet]:
         lesson_activity_user_ids(start=start, end=end),
         learning_activity_user_ids(start=start, end=end),
         practice_activity_user_ids(start=start, end=end),
+        contest_activity_user_ids(start=start, end=end),
     ]
 
 

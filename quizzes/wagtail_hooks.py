@@ -1,4 +1,5 @@
-"""Registration only: the question bank, report and import pages, and page sections."""
+"""Registration only: the question bank, report, import and contest pages, and page
+sections."""
 
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from wagtail.permissions import register_permission_policy
 from units.permissions import can_see_answer_keys, request_scorecard_scope
 
 from . import admin_urls, position_report, sections
+from .contests.services import can_host
 from .models import Question
 from .policies import QuestionPermissionPolicy
 from .viewsets import QuizzesViewSetGroup
@@ -65,4 +67,19 @@ def register_answer_positions_menu_item():
         reverse("quizzes_answer_positions"),
         icon_name="table",
         order=310,
+    )
+
+
+class ContestsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_host(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_contests_menu_item():
+    return ContestsMenuItem(
+        _("知识竞赛"),
+        reverse("quizzes_admin:contests"),
+        icon_name="desktop",
+        order=260,
     )

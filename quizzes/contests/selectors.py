@@ -14,13 +14,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Q, Sum, Value, Window
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, Rank
 
-from ..models.questions import QuestionKind
+from ..models.questions import QuestionKind, QuestionStatus, QuestionTag
 from .models import Contest, ContestAnswer, ContestQuestion, Phase, Player
 
 LEADERBOARD_SIZE = 20
+# The lobby lists the latest joiners by name; beyond this the screen shows the count.
+LOBBY_SIZE = 50
 # A phone has room for the top few beside its own rank.
 PLAYER_TOP = 5
 
@@ -251,12 +263,25 @@ def host_state(*, contest: Contest, now: datetime) -> dict:
     only once closed), answered n/N, the bars per option after the reveal, the top 20
     and the unit ranking on the leaderboard and podium."""
     state = {"type": "state", "pin": contest.pin, **_common(contest=contest, now=now)}
+    # The whole length of a timed phase, for the countdown bar (ends_in is what is left).
+    state["phase_seconds"] = {
+        Phase.READING: contest.reading_seconds,
+        Phase.ANSWERING: contest.answer_seconds,
+    }.get(contest.phase)
     players = Player.objects.filter(contest=contest, removed=False)
     state["players"] = players.count()
     if contest.phase == Phase.LOBBY:
-        state["names"] = list(
-            players.order_by("-joined_at").values_list("display_name", flat=True)[:50]
+        latest = list(
+            players.order_by("-joined_at", "-pk").values(
+                "pk", "display_name", "unit__name"
+            )[:LOBBY_SIZE]
         )
+        state["names"] = [p["display_name"] for p in latest]
+        # With ids, so the host can remove a player from the lobby list.
+        state["lobby"] = [
+            {"id": p["pk"], "name": p["display_name"], "unit": p["unit__name"] or ""}
+            for p in latest
+        ]
     question = _current(contest)
     if question is not None:
         state["question"] = {
@@ -374,3 +399,116 @@ def phase_snapshot(*, contest_id: int) -> PhaseSnapshot:
 
 
 # --- results after (or during) a contest --------------------------------------------
+
+
+def results_players(*, contest: Contest) -> list[dict]:
+    """Every player not removed, best first: points, number correct, questions answered,
+    answers flagged as too fast, and the rank (equal points share it)."""
+    rows = (
+        _standings(contest=contest)
+        .annotate(
+            answered=Count("answers", filter=_counted),
+            fast=Count("answers", filter=_counted & Q(answers__flagged_fast=True)),
+            rank=Window(Rank(), order_by=F("points").desc()),
+        )
+        .select_related("unit")
+        .order_by("-points", "joined_at", "pk")
+    )
+    return [
+        {
+            "rank": p.rank,
+            "player": p.pk,
+            "name": p.display_name,
+            "logged_in": p.user_id is not None,
+            "unit_code": p.unit.code if p.unit else "",
+            "unit": p.unit.name if p.unit else "",
+            "points": p.points,
+            "correct": p.correct,
+            "answered": p.answered,
+            "fast": p.fast,
+        }
+        for p in rows
+    ]
+
+
+def results_questions(*, contest: Contest) -> list[dict]:
+    """Per question in play order: answers received, correct answers and the correct
+    share of the answers received (None when nobody answered); skipped ones marked."""
+    playing = Q(answers__player__removed=False)
+    rows = (
+        ContestQuestion.objects.filter(contest=contest)
+        .annotate(
+            answered=Count("answers", filter=playing),
+            right=Count("answers", filter=playing & Q(answers__correct=True)),
+        )
+        .order_by("position")
+    )
+    return [
+        {
+            "number": q.position + 1,
+            "code": q.question_code,
+            "stem": q.stem,
+            "correct_keys": q.correct_keys,
+            "skipped": q.skipped,
+            "answered": q.answered,
+            "correct": q.right,
+            "correct_rate": q.right / q.answered if q.answered else None,
+        }
+        for q in rows
+    ]
+
+
+def bank_tag_counts() -> list[tuple[str, int]]:
+    """Each bank tag with its number of active questions, for choosing a contest's
+    source; one query."""
+    rows = (
+        QuestionTag.objects.filter(content_object__status=QuestionStatus.ACTIVE)
+        .values("tag__name")
+        .annotate(n=Count("content_object_id", distinct=True))
+        .order_by("tag__name")
+    )
+    return [(r["tag__name"], r["n"]) for r in rows]
+
+
+def contests_for_host(*, user, is_administrator: bool):
+    """The contests a host sees in the admin: their own, or every one for an
+    administrator; newest first, with player and question counts."""
+    contests = (
+        Contest.objects.all() if is_administrator else Contest.objects.filter(host=user)
+    )
+    players = Player.objects.filter(contest=OuterRef("pk"), removed=False)
+    questions = ContestQuestion.objects.filter(contest=OuterRef("pk"))
+    return (
+        contests.select_related("host", "source_quiz")
+        .annotate(player_count=_count_of(players), question_count=_count_of(questions))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _count_of(queryset):
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .values(group=Value(1))
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def contest_activity_user_ids(*, start: datetime, end: datetime):
+    """Ids of logged-in people who answered a contest question in [start, end), for
+    learning participation (docs/metrics.md). Typed-name players have no person, so
+    they count in the contest's own results only. Unordered, as SQLite wants inside a
+    UNION."""
+    return (
+        ContestAnswer.objects.filter(
+            received_at__gte=start,
+            received_at__lt=end,
+            player__user__isnull=False,
+        )
+        .order_by()
+        .values_list("player__user_id", flat=True)
+    )
