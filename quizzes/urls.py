@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views_certificates, views_practice
+from .contests import views_player
 
 app_name = "quizzes"
 
@@ -22,5 +23,17 @@ urlpatterns: list = [
         r"^practice/certificates/(?P<code>[0-9A-Za-z-]{8,40})/$",
         views_certificates.certificate_verify,
         name="certificate_verify",
+    ),
+    # Live contests, public: a phone joins by the projector's PIN (or its QR code).
+    path("contests/join/", views_player.contest_join, name="contest_join"),
+    re_path(
+        r"^contests/play/(?P<pin>[0-9]{6})/$",
+        views_player.contest_play,
+        name="contest_play",
+    ),
+    re_path(
+        r"^contests/play/(?P<pin>[0-9]{6})/units/$",
+        views_player.contest_units,
+        name="contest_units",
     ),
 ]
