@@ -249,7 +249,10 @@ class Uvicorn:
         )
         # Bound early by the supervisor; ready once a worker has loaded Django and
         # answers (any status: the database may be the thing under test).
-        wait_for_port(self.port, self.process, timeout=STARTUP_SECONDS)
+        try:
+            wait_for_port(self.port, self.process, timeout=STARTUP_SECONDS)
+        except RuntimeError as error:
+            raise RuntimeError(f"uvicorn: {error}\n{self.output()[-2000:]}") from None
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
