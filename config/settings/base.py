@@ -83,6 +83,7 @@ LOCAL_APPS = [
     "quizzes",
     "points",
     "surveys",
+    "ops",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
