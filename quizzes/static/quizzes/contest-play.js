@@ -126,10 +126,12 @@
 
   // --- the countdown ---------------------------------------------------------------
 
+  // The deadline is fixed when a state arrives (the server's seconds left, on this
+  // phone's monotonic clock), so redrawing the screen never restarts the countdown.
   var timer = null;
-  function countdown(parent, seconds, total, label, paused) {
+  function countdown(parent, s, total, label) {
     window.clearInterval(timer);
-    if (seconds === null || seconds === undefined) return;
+    if (s.ends_in === null || s.ends_in === undefined) return;
     var wrap = node("div", "cp-timer");
     var text = node("p", "cp-timer__text");
     var bar = node("div", "cp-timer__bar");
@@ -139,16 +141,16 @@
     wrap.appendChild(bar);
     wrap.setAttribute("role", "timer");
     parent.appendChild(wrap);
-    var end = performance.now() + seconds * 1000;
+    total = total || s.ends_in;
     function draw() {
-      var left = paused ? seconds : Math.max(0, (end - performance.now()) / 1000);
+      var left = s.paused ? s.ends_in : Math.max(0, (s.deadline - performance.now()) / 1000);
       text.textContent = (label ? label + " · " : "") + fmt(strings.seconds, { s: Math.ceil(left) });
       fill.style.transform = "scaleX(" + (total ? Math.min(1, left / total) : 0) + ")";
       wrap.classList.toggle("cp-timer--low", left <= 5);
-      if (left <= 0 || paused) window.clearInterval(timer);
+      if (left <= 0 || s.paused) window.clearInterval(timer);
     }
     draw();
-    if (!paused) timer = window.setInterval(draw, 200);
+    if (!s.paused) timer = window.setInterval(draw, 200);
   }
 
   // --- phases ----------------------------------------------------------------------
@@ -190,7 +192,7 @@
   function drawReading(s) {
     var body = screen(strings.reading, fmt(strings.question, { i: s.index + 1, n: s.count }));
     questionHead(body, s);
-    countdown(body, s.ends_in, s.ends_in, strings.reading, s.paused);
+    countdown(body, s, s.reading_total, strings.reading);
   }
 
   function send(choice) {
@@ -209,12 +211,12 @@
     if (chosen) {
       var done = screen(strings.submitted);
       done.appendChild(node("p", "cp-choice", fmt(strings.your_choice, { key: describe(s, chosen.split("")) })));
-      countdown(done, s.ends_in, s.answer_seconds, "", s.paused);
+      countdown(done, s, s.answer_seconds, "");
       return;
     }
     var body = screen(s.paused ? strings.paused : strings.answering, fmt(strings.question, { i: s.index + 1, n: s.count }));
     questionHead(body, s);
-    countdown(body, s.ends_in, s.answer_seconds, "", s.paused);
+    countdown(body, s, s.answer_seconds, "");
     var multiple = s.question.kind === "multiple";
     if (multiple) body.appendChild(node("p", "cp-note", strings.multiple));
     var grid = node("div", "cp-options");
@@ -359,7 +361,12 @@
     } else if (m.type === "ping") {
       socket.send(JSON.stringify({ action: "pong" }));
     } else if (m.type === "state") {
-      if (!state || state.index !== m.index || state.phase !== m.phase) pending = null;
+      var same = state && state.index === m.index && state.phase === m.phase;
+      if (!same) pending = null;
+      m.deadline = performance.now() + (m.ends_in || 0) * 1000;
+      // The reading bar runs from full: the reading seconds are not sent, so the first
+      // state of the phase gives them.
+      m.reading_total = same && state.reading_total ? state.reading_total : m.ends_in;
       state = m;
       draw(m);
     } else if (m.type === "answer") {
