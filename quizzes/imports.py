@@ -20,7 +20,7 @@ from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 
 from surveys.option_order import label_pins_last
-from tabular.importing import import_file, import_table
+from tabular.importing import import_file, import_table, too_long
 from tabular.reading import Row, Table, TableError, decode_text
 from tabular.report import ImportReport, RowError
 
@@ -29,6 +29,10 @@ from .models.questions import OPTION_KEYS, question_code_validator
 
 OPTION_COLUMNS = tuple(f"选项{k}" for k in OPTION_KEYS)
 CODE_MAX_LENGTH = Question._meta.get_field("code").max_length
+RULE_NAME_MAX = Question._meta.get_field("rule_name").max_length
+RULE_ARTICLE_MAX = Question._meta.get_field("rule_article").max_length
+OPTION_TEXT_MAX = Option._meta.get_field("text").max_length
+TAG_MAX = 100  # taggit's Tag.name
 FEEDBACK_COLUMNS = tuple(f"反馈{k}" for k in OPTION_KEYS)
 TEMPLATE_COLUMNS = (
     ("编号", "code", "FLJ-001"),
@@ -273,9 +277,16 @@ class QuestionImporter:
                 "状态",
                 _("未知状态“%(s)s”，可选：启用、草稿、停用。") % {"s": row.get("状态")},
             )
+        for column, text in zip(OPTION_COLUMNS, texts, strict=False):
+            too_long(report, n, column, text, OPTION_TEXT_MAX)
+        rule_name, rule_article = split_rule(row.get("依据"))
+        if not too_long(report, n, "依据", rule_name, RULE_NAME_MAX):
+            too_long(report, n, "依据", rule_article, RULE_ARTICLE_MAX)
+        tags = [t.strip() for t in TAG_SEPARATORS.split(row.get("标签")) if t.strip()]
+        for tag in tags:
+            too_long(report, n, "标签", tag, TAG_MAX)
         if len(report.errors) > errors_before:
             return None
-        rule_name, rule_article = split_rule(row.get("依据"))
         return QuestionRow(
             number=n,
             code=code,
@@ -289,9 +300,7 @@ class QuestionImporter:
             rule_name=rule_name,
             rule_article=rule_article,
             difficulty=difficulty,
-            tags=[
-                t.strip() for t in TAG_SEPARATORS.split(row.get("标签")) if t.strip()
-            ],
+            tags=tags,
             status=status,
         )
 

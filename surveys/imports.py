@@ -24,13 +24,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tabular.admin_views import PREVIEW_LIMIT
-from tabular.importing import import_table
+from tabular.importing import import_table, too_long
 from tabular.reading import Table, TableError
 from tabular.report import ImportReport, RowError
 from tabular.streaming import stream_table
 from units.models import Unit, code_validator
 
-from .models import Campaign, CampaignState, Option, Question, QuestionKind
+from .models import (
+    Campaign,
+    CampaignState,
+    Option,
+    Question,
+    QuestionKind,
+    Section,
+)
 from .selectors import survey_questions
 from .services import (
     CleanAnswer,
@@ -54,6 +61,9 @@ TRUE_TEXT = {"1", "是", "y", "yes", "true", "必答"}
 FALSE_TEXT = {"0", "否", "n", "no", "false", "选答"}
 OPTION_KINDS = {QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RECOGNITION}
 SEPARATOR = re.compile(r"[|｜]")
+OPTION_CODE_MAX = Option._meta.get_field("code").max_length
+OPTION_LABEL_MAX = Option._meta.get_field("label").max_length
+SECTION_MAX = Section._meta.get_field("title").max_length
 
 
 def split_values(text: str) -> list[str]:
@@ -133,6 +143,11 @@ class SurveyImporter:
                     report.add(row.number, "options", _("选择题至少需要两个选项。"))
                 elif len(set(codes)) != len(codes):
                     report.add(row.number, "options", _("选项编码重复。"))
+                for option_code, label in options:
+                    if not too_long(
+                        report, row.number, "options", option_code, OPTION_CODE_MAX
+                    ):
+                        too_long(report, row.number, "options", label, OPTION_LABEL_MAX)
                 unknown = correct - set(codes)
                 if unknown:
                     report.add(
@@ -153,6 +168,7 @@ class SurveyImporter:
                 report.add(row.number, "correct", _("认知题必须填写正确答案。"))
             if kind not in (QuestionKind.RECOGNITION, None) and correct:
                 report.add(row.number, "correct", _("只有认知题可以设置正确答案。"))
+            too_long(report, row.number, "section", row.get("section"), SECTION_MAX)
             if len(report.errors) > errors_before:
                 continue
             spec = QuestionSpec(
@@ -307,7 +323,7 @@ class ResponseImporter:
         unknown = [c for c in columns if c not in by_code]
         if unknown:
             report.add(
-                1,
+                table.header_row,
                 "",
                 _("未知的题目编码列：%(codes)s（本问卷的题目编码：%(valid)s）。")
                 % {"codes": "、".join(unknown), "valid": "、".join(by_code)},
@@ -317,7 +333,9 @@ class ResponseImporter:
         missing = [q.code for q in questions if q.required and q.code not in columns]
         if missing:
             report.add(
-                1, "", _("缺少必答题的列：%(codes)s。") % {"codes": "、".join(missing)}
+                table.header_row,
+                "",
+                _("缺少必答题的列：%(codes)s。") % {"codes": "、".join(missing)},
             )
         if not report.ok:
             return []

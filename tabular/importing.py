@@ -34,6 +34,24 @@ class Importer(Protocol):
         """Write the plan. Runs inside a transaction; raise to roll back."""
 
 
+def too_long(
+    report: ImportReport, row: int, column: str, text: str, limit: int
+) -> bool:
+    """Report `text` on `row` when it is longer than its database column holds.
+
+    Checked while validating, so the row is named: PostgreSQL would refuse the value
+    only while writing, with an error that names no row, and SQLite would store it."""
+    if len(text) <= limit:
+        return False
+    report.add(
+        row,
+        column,
+        _("内容过长：最多 %(max)s 个字符，这里有 %(length)s 个。")
+        % {"max": limit, "length": len(text)},
+    )
+    return True
+
+
 def import_file(
     importer: Importer, *, data: bytes, filename: str, dry_run: bool
 ) -> ImportReport:

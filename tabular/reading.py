@@ -33,6 +33,8 @@ class Row:
 class Table:
     headers: list[str]
     rows: list[Row] = field(default_factory=list)
+    # The header's row number: 1, unless empty rows come before it.
+    header_row: int = 1
 
 
 def _cell_text(value) -> str:
@@ -74,4 +76,6 @@ def read_table(
     from .streaming import stream_table
 
     table = stream_table(data, filename, required=required, aliases=aliases)
-    return Table(headers=table.headers, rows=list(table.rows))
+    return Table(
+        headers=table.headers, rows=list(table.rows), header_row=table.header_row
+    )

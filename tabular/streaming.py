@@ -68,6 +68,7 @@ class StreamedTable:
 
     headers: list[str]
     rows: RowStream
+    header_row: int = 1
 
 
 class _LocalNames(dict):
@@ -400,7 +401,11 @@ def stream_table(
         raise TableError(_("文件是空的。"))
     raw = _limited(_xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data))
     aliases = {k.strip().lower(): v for k, v in (aliases or {}).items()}
-    header = next((cells for _n, cells in raw), None)
+    # Headers are matched regardless of case ("Code", "HEADCOUNT"): the canonical
+    # names too, not only their alternatives.
+    for name in (*required, *aliases.values()):
+        aliases.setdefault(name.lower(), name)
+    header_row, header = next(raw, (1, None))
     if header is None:
         raise TableError(_("文件中没有表头和数据。"))
     headers = []
@@ -427,4 +432,6 @@ def stream_table(
                 values={h: (cells[i] if i < width else "") for i, h in named},
             )
 
-    return StreamedTable(headers=[h for _i, h in named], rows=RowStream(rows()))
+    return StreamedTable(
+        headers=[h for _i, h in named], rows=RowStream(rows()), header_row=header_row
+    )

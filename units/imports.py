@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from tabular.importing import too_long
 from tabular.reading import Table
 from tabular.report import ImportReport
 
@@ -138,6 +139,9 @@ class UnitRow:
     action: str = ""
 
 
+NAME_MAX = Unit._meta.get_field("name").max_length
+FULL_NAME_MAX = User._meta.get_field("full_name").max_length
+EMAIL_MAX = User._meta.get_field("email").max_length
 # A path holds Unit.steplen characters per level in a 255-character column.
 MAX_DEPTH = 255 // Unit.steplen
 
@@ -207,6 +211,8 @@ class UnitImporter:
                     seen[code] = row.number
             if not name:
                 report.add(row.number, "name", _("名称不能为空。"))
+                ok = False
+            elif too_long(report, row.number, "name", name, NAME_MAX):
                 ok = False
             kind = kinds.get(kind_name)
             if kind is None:
@@ -420,6 +426,8 @@ class PersonImporter:
             if not name:
                 report.add(row.number, "name", _("姓名不能为空。"))
                 ok = False
+            elif too_long(report, row.number, "name", name, FULL_NAME_MAX):
+                ok = False
             unit = units.get(row.get("unit_code"))
             if unit is None:
                 report.add(
@@ -458,6 +466,10 @@ class PersonImporter:
                         row.number, "email", _("邮箱格式不正确：“%(v)s”") % {"v": email}
                     )
                     ok = False
+                else:
+                    # validate_email allows 320 characters, the column 254.
+                    if too_long(report, row.number, "email", email, EMAIL_MAX):
+                        ok = False
             phone = row.get("phone")
             if phone and not (
                 5 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)
