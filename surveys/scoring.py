@@ -33,7 +33,9 @@ def wilson(p: float | None, n: int) -> tuple[float | None, float | None]:
     denominator = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denominator
     half = Z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The interval contains p; in floating point its end can miss by one ulp (p = 1
+    # gave an upper bound of 0.9999999999999999 for n = 4, 10, 14…).
+    return min(max(0.0, centre - half), p), max(min(1.0, centre + half), p)
 
 
 def sample_status(
