@@ -5,12 +5,11 @@ sum of its children's; learning participation counts each active member once."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from collections import Counter
-
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
