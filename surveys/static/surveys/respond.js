@@ -6,7 +6,7 @@
   var box = document.querySelector(".survey-progress");
   var total = parseInt(box.dataset.total, 10) || 0;
   var counter = box.querySelector("[data-answered]");
-  var bar = box.querySelector(".progress > span");
+  var bar = box.querySelector(".progress rect");
   function update() {
     var answered = 0;
     form.querySelectorAll("fieldset.question").forEach(function (fs) {
@@ -17,7 +17,7 @@
       if (filled) answered += 1;
     });
     counter.textContent = answered;
-    bar.style.width = (total ? Math.round((100 * answered) / total) : 0) + "%";
+    bar.setAttribute("width", total ? Math.round((100 * answered) / total) : 0);
   }
   form.addEventListener("change", update);
   form.addEventListener("input", update);
