@@ -90,6 +90,19 @@ def unit_link(request, token: str):
         return redirect("surveys:code", campaign_id=campaign.pk)
     if not campaign_accepts_answers(campaign=campaign):
         return _unavailable(request, campaign)
+    if (
+        request.method == "GET"
+        and campaign.pk in _answered(request)
+        and request.GET.get("another") != "1"
+    ):
+        # This browser has just answered (the back button, a second scan): say so
+        # instead of a fresh form whose new key would store a second response. A
+        # shared phone passes on to the next person with the button on this page.
+        return TemplateResponse(
+            request,
+            "surveys/thanks.html",
+            {"campaign": campaign, "already": True, "another_url": "?another=1"},
+        )
     return _questionnaire(request, campaign=campaign, unit=member.unit, link=member)
 
 
@@ -329,6 +342,10 @@ def _questionnaire(
                         network=ratelimit.network_hash(request, campaign_id=campaign.pk)
                         if link is not None
                         else "",
+                        link=link,
+                        questions=questions,
+                        # Looked up just above, before the budget was touched.
+                        replay_checked=True,
                     )
                 except SubmissionError as exc:
                     logger.info(

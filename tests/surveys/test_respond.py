@@ -357,3 +357,23 @@ def test_answered_cookie_keeps_the_newest_twenty_campaigns(client, campaign):
     reply = _post(client, _link(campaign))
     kept = _unsigned(reply.cookies["sv_answered"].value).split(",")
     assert kept == [str(campaign.pk)] + [str(i) for i in range(1000, 1019)]
+
+
+def test_the_link_again_after_answering_says_so_instead_of_a_second_form(
+    client, campaign
+):
+    # The back button or a second scan on the same phone: a fresh form would carry a
+    # new key and store a second response; the page says the answers are in instead.
+    link = _link(campaign)
+    _post(client, link)
+    again = client.get(link)
+    body = again.content.decode()
+    assert again.status_code == 200
+    assert "本设备已提交过这份问卷" in body
+    assert 'name="idempotency_key"' not in body
+    assert Response.objects.filter(campaign=campaign).count() == 1
+    # A shared phone hands over to the next person on purpose.
+    other = client.get(link + "?another=1")
+    assert 'name="idempotency_key"' in other.content.decode()
+    _post(client, link)
+    assert Response.objects.filter(campaign=campaign).count() == 2
