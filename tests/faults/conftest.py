@@ -31,8 +31,6 @@ HTTP_PORTS = range(8160, 8170)
 # Loading Django in a fresh process takes a few seconds, far more on a busy machine.
 STARTUP_SECONDS = 90
 
-pytestmark = pytest.mark.faults
-
 
 def missing(what: str) -> None:
     if os.environ.get("CI"):
