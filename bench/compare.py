@@ -68,7 +68,7 @@ OUR_SITE_INPUTS = [
     "home/management/commands/load_demo.py",
     "site/fixtures",
     "site/static",
-    "*/static",
+    "*/static/*",
     "config/settings",
     "requirements.txt",
 ]
