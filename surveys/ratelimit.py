@@ -17,6 +17,9 @@ id, so hashes of two campaigns cannot be matched): in short-lived cache keys her
 the per-unit network tallies of the `one_network` flag (models.NetworkTally), which hold
 no link to any response. It is never stored with a response.
 
+The same table keeps the `burst` flag once a unit has earned it (services._burst_check):
+a row under BURST_TALLY, which is no address hash (those are 32 hexadecimal digits).
+
 The counters live in the cache. While Redis is down the cache (config.outages) counts in
 each worker's memory instead, so every budget still limits, per worker: a refusal never
 depends on Redis answering, and neither does an accepted answer.
@@ -46,6 +49,9 @@ NETWORK_MINIMUM = getattr(settings, "SURVEYS_NETWORK_MINIMUM", 30)
 # count: an office typing its valid codes from one address is never slowed down.
 CODE_ATTEMPT_LIMIT = getattr(settings, "SURVEYS_CODE_ATTEMPT_LIMIT", 20)
 CODE_ADDRESS_LIMIT = getattr(settings, "SURVEYS_CODE_ADDRESS_LIMIT", 120)
+
+# NetworkTally.address_hash of the row that marks a unit's burst (docs/metrics.md).
+BURST_TALLY = "burst"
 
 # The cookie is ours (new_device_id), but a client can send anything: only values of
 # that alphabet and length become part of a cache key.

@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -28,7 +27,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -45,8 +43,8 @@ from .models import (
     Question,
     QuestionKind,
     Response,
-    ResponseSource,
 )
+from .ratelimit import BURST_TALLY
 from .suppression import shown_subtrees
 
 UNIT_FIELDS = [
@@ -312,56 +310,22 @@ def campaign_units(*, campaign: Campaign) -> list[CampaignUnit]:
     )
 
 
-def _burst_units_sql(*, campaign: Campaign) -> tuple[str, list]:
-    """Units that received more than max(20, headcount / 3) online responses within
-    10 minutes, as SQL for `unit_id IN (…)`.
-
-    More than N responses within 10 minutes means some response is followed, N places
-    later in its unit's order, by one less than 10 minutes after it: one window pass
-    (LEAD with the unit's N as the offset) instead of a count per response. Paper
-    questionnaires are left out: an import stamps a whole pile with one time.
-    """
-    response, member = Response._meta.db_table, CampaignUnit._meta.db_table
-    if connection.vendor == "sqlite":
-        within = (
-            "julianday(s.later) - julianday(s.completed_at)"
-            f" < {BURST_WINDOW_SECONDS}.0 / 86400"
-        )
-    else:
-        within = f"s.later < s.completed_at + INTERVAL '{BURST_WINDOW_SECONDS} seconds'"
-    sql = (
-        "SELECT s.unit_id FROM (SELECT r.unit_id, r.completed_at,"  # noqa: S608 - names from the models, values are parameters
-        f" LEAD(r.completed_at, CASE WHEN m.headcount / 3 > {BURST_MINIMUM}"
-        f" THEN m.headcount / 3 ELSE {BURST_MINIMUM} END)"
-        " OVER (PARTITION BY r.unit_id ORDER BY r.completed_at, r.id) AS later"
-        f" FROM {response} r JOIN {member} m"
-        " ON m.campaign_id = r.campaign_id AND m.unit_id = r.unit_id"
-        " WHERE r.campaign_id = %s AND r.completed_at IS NOT NULL AND r.source = %s"
-        f") s WHERE {within}"
-    )
-    return sql, [campaign.pk, ResponseSource.WEB]
-
-
 def scorecard_members(*, campaign: Campaign) -> list[CampaignUnit]:
     """The campaign's units for a scorecard, each annotated with the counters behind its
     anomaly flags, in the same query: `burst` and `network_peak` (the largest number of
-    link answers from any one network, models.NetworkTally)."""
-    burst_sql, params = _burst_units_sql(campaign=campaign)
+    link answers from any one network), both from models.NetworkTally. The burst is
+    counted when answers land (services._burst_check), so reading it costs an index
+    look-up per unit rather than a pass over every response."""
+    tallies = NetworkTally.objects.filter(campaign_unit=OuterRef("pk"))
     peak = (
-        NetworkTally.objects.filter(campaign_unit=OuterRef("pk"))
-        .order_by("-count")
-        .values("count")[:1]
+        tallies.exclude(address_hash=BURST_TALLY).order_by("-count").values("count")[:1]
     )
     return list(
         CampaignUnit.objects.filter(campaign=campaign)
         .select_related("unit__kind")
         .annotate(
             network_peak=Coalesce(Subquery(peak), 0),
-            burst=RawSQL(  # noqa: S611 - table names from the models, values are parameters
-                f"{CampaignUnit._meta.db_table}.unit_id IN ({burst_sql})",
-                params,
-                output_field=BooleanField(),
-            ),
+            burst=Exists(tallies.filter(address_hash=BURST_TALLY)),
         )
         .order_by("unit__path")
     )

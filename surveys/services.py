@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -40,7 +42,8 @@ from .models import (
     Survey,
 )
 from .option_order import label_pins_last
-from .selectors import survey_has_collected_data
+from .ratelimit import BURST_TALLY
+from .selectors import BURST_MINIMUM, BURST_WINDOW_SECONDS, survey_has_collected_data
 
 logger = logging.getLogger("surveys")
 
@@ -269,7 +272,9 @@ def campaign_close(*, campaign: Campaign) -> Campaign:
 def network_tallies_forget(*, campaign: Campaign) -> None:
     """Keep each unit's largest network tally — all the `one_network` flag reads — and
     drop the address hashes, which a closed campaign no longer needs for anything."""
-    tallies = NetworkTally.objects.filter(campaign_unit__campaign=campaign)
+    tallies = NetworkTally.objects.filter(campaign_unit__campaign=campaign).exclude(
+        address_hash=BURST_TALLY
+    )
     peaks = list(
         tallies.order_by()
         .values("campaign_unit_id")
@@ -455,6 +460,9 @@ def response_submit(
     user=None,
     code_hash: str = "",
     network: str = "",
+    link: CampaignUnit | None = None,
+    questions: list[Question] | None = None,
+    replay_checked: bool = False,
 ) -> tuple[Response, bool]:
     """Store one completed response; returns (response, created).
 
@@ -462,13 +470,20 @@ def response_submit(
     campaign, returns the stored response instead of adding one. In codes mode the code is
     spent in the same transaction; nothing links the response to it. `network` (an
     anonymous link's keyed address hash, ratelimit.network_hash) adds one to that
-    network's tally for the unit, in the same transaction.
+    network's tally for the unit, in the same transaction. Once committed, the unit's
+    `burst` flag is updated (_burst_check).
+
+    What the caller has at hand saves queries: `link` (the unit's CampaignUnit),
+    `questions` (survey_questions of the campaign's survey, with their options), and
+    `replay_checked` when it has just looked the idempotency key up itself. A replay
+    racing past that look-up still ends in the unique key (IntegrityError below).
     """
     if not campaign_accepts_answers(campaign=campaign):
         raise SubmissionError(_("本测评活动当前不接受答卷。"))
-    existing = Response.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
+    if not replay_checked:
+        existing = Response.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
     try:
         with transaction.atomic():
             # The state read before may be stale: re-check under the shared lock, which
@@ -495,25 +510,47 @@ def response_submit(
                 )
                 if response is not None and response.completed_at is not None:
                     return response, False
+            now = timezone.now()
             if response is None:
                 response = Response.objects.create(
                     campaign=campaign,
                     unit=unit,
                     user=user if campaign.mode == CampaignMode.IDENTIFIED else None,
                     idempotency_key=idempotency_key,
+                    started_at=now,
+                    completed_at=now,
                 )
             else:
                 response.answers.all().delete()
                 response.idempotency_key = idempotency_key
-            response.completed_at = timezone.now()
-            response.save()
+                response.completed_at = now
+                response.save(update_fields=["idempotency_key", "completed_at"])
             Answer.objects.bulk_create(_answer_rows(response, answers))
-            responses_score(campaign=campaign, response_ids=[response.pk])
+            responses_score(
+                campaign=campaign, response_ids=[response.pk], questions=questions
+            )
+            if link is None:
+                link = CampaignUnit.objects.only("id", "headcount").get(
+                    campaign=campaign, unit=unit
+                )
             if network:
                 # Last, so the tally row (shared by everyone on that network) stays
                 # locked for as short a time as possible.
-                _network_tally_add(campaign=campaign, unit=unit, address_hash=network)
+                _network_tally_add(link_id=link.pk, address_hash=network)
             live.announce_after_commit(campaign_id=campaign.pk, unit_id=unit.pk)
+            transaction.on_commit(
+                functools.partial(
+                    _burst_check,
+                    link_id=link.pk,
+                    headcount=link.headcount,
+                    campaign_id=campaign.pk,
+                    unit_id=unit.pk,
+                    at=now,
+                ),
+                # The answer is stored by then: a failing flag check is logged, and
+                # the respondent still gets the thank-you page.
+                robust=True,
+            )
     except IntegrityError:
         # A concurrent replay of the same key (or same person) won the race.
         existing = Response.objects.filter(idempotency_key=idempotency_key).first()
@@ -525,19 +562,49 @@ def response_submit(
     return response, True
 
 
-def _network_tally_add(*, campaign: Campaign, unit: Unit, address_hash: str) -> None:
-    link = CampaignUnit.objects.only("id").get(campaign=campaign, unit=unit)
-    tallies = NetworkTally.objects.filter(campaign_unit=link, address_hash=address_hash)
+def _network_tally_add(*, link_id: int, address_hash: str) -> None:
+    tallies = NetworkTally.objects.filter(
+        campaign_unit_id=link_id, address_hash=address_hash
+    )
     if tallies.update(count=F("count") + 1):
         return
     try:
         with transaction.atomic():
             NetworkTally.objects.create(
-                campaign_unit=link, address_hash=address_hash, count=1
+                campaign_unit_id=link_id, address_hash=address_hash, count=1
             )
     except IntegrityError:
         # Another answer from the same network created the row first.
         tallies.update(count=F("count") + 1)
+
+
+def burst_limit(*, headcount: int) -> int:
+    """More online answers than this within BURST_WINDOW_SECONDS flag the unit."""
+    return max(BURST_MINIMUM, headcount // 3)
+
+
+def _burst_check(
+    *, link_id: int, headcount: int, campaign_id: int, unit_id: int, at
+) -> None:
+    """The `burst` flag (docs/metrics.md): more than burst_limit online answers reached
+    the unit within 10 minutes. Counted when an answer lands, over the window that ends
+    with it; once crossed, the unit keeps a NetworkTally row under BURST_TALLY, which
+    the scorecard reads with the other counters instead of sorting every response.
+
+    Run after commit: of two answers committing side by side, the one counting later
+    sees both, so a crossing is never missed. Paper imports never come here."""
+    recent = Response.objects.filter(
+        campaign_id=campaign_id,
+        unit_id=unit_id,
+        source=ResponseSource.WEB,
+        completed_at__gt=at - timedelta(seconds=BURST_WINDOW_SECONDS),
+        completed_at__lte=at,
+    ).count()
+    if recent > burst_limit(headcount=headcount):
+        NetworkTally.objects.bulk_create(
+            [NetworkTally(campaign_unit_id=link_id, address_hash=BURST_TALLY, count=1)],
+            ignore_conflicts=True,
+        )
 
 
 @transaction.atomic
@@ -694,7 +761,10 @@ MAX_RECOGNITION_ITEMS = 62  # one bit each in a signed 64-bit integer
 
 
 def responses_score(
-    *, campaign: Campaign, response_ids: list[int] | None = None
+    *,
+    campaign: Campaign,
+    response_ids: list[int] | None = None,
+    questions: list[Question] | None = None,
 ) -> None:
     """Recompute the derived score columns of responses from their answer rows, in SQL.
 
@@ -712,18 +782,35 @@ def responses_score(
     if campaign.state == CampaignState.CLOSED:
         # Its masks must keep the item order recorded at closing (selectors.mask_items).
         raise ValidationError(_("已结束的测评活动不再重新计分。"))
-    items = list(recognition_items(campaign=campaign).prefetch_related("options"))
+    if questions is not None:
+        # The survey's questions as the submission read them (survey_questions: sort
+        # order, then id, options prefetched): the same items and options as below.
+        items = [
+            q
+            for q in questions
+            if q.kind == QuestionKind.RECOGNITION
+            and any(o.is_correct for o in q.options.all())
+        ]
+        satisfaction = [
+            (o.pk, o.value)
+            for q in questions
+            if q.kind == QuestionKind.SATISFACTION
+            for o in q.options.all()
+            if o.value is not None and o.value >= 1
+        ]
+    else:
+        items = list(recognition_items(campaign=campaign).prefetch_related("options"))
+        satisfaction = list(
+            Option.objects.filter(
+                question__survey_id=campaign.survey_id,
+                question__kind=QuestionKind.SATISFACTION,
+                value__gte=1,
+            ).values_list("id", "value")
+        )
     if len(items) > MAX_RECOGNITION_ITEMS:
         raise ValidationError(
             _("认知题不能超过 %(n)s 道。") % {"n": MAX_RECOGNITION_ITEMS}
         )
-    satisfaction = list(
-        Option.objects.filter(
-            question__survey_id=campaign.survey_id,
-            question__kind=QuestionKind.SATISFACTION,
-            value__gte=1,
-        ).values_list("id", "value")
-    )
     answer, response = Answer._meta.db_table, Response._meta.db_table
     ids = list(response_ids) if response_ids is not None else None
     if ids == []:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from surveys import ratelimit
@@ -73,9 +74,11 @@ def _headcount(campaign, code, headcount):
 def test_an_office_of_three_hundred_on_one_network_is_accepted_then_flagged(campaign):
     _headcount(campaign, "YK-GS-01", 400)
     url = _link(campaign)
-    for _i in range(300):
-        assert _answer(_fresh_phone(), url).status_code == 302
+    with TestCase.captureOnCommitCallbacks(execute=True) as committed:
+        for _i in range(300):
+            assert _answer(_fresh_phone(), url).status_code == 302
     assert Response.objects.filter(campaign=campaign).count() == 300
+    assert len(committed) >= 300
     flags = _flags(scorecard_compute(campaign=campaign), "YK-GS-01")
     assert flags == ["burst", "one_network"]
     for _i in range(100):
@@ -219,8 +222,9 @@ def test_valid_codes_from_one_network_do_not_count_as_attempts(coded, monkeypatc
 
 
 def _submit(campaign, code, count, *, network="", start=None, step=timedelta(0)):
-    """`count` online answers to one unit, optionally through one network and at
-    chosen times (start, start + step, …)."""
+    """`count` online answers to one unit, optionally through one network and
+    arriving at chosen times (start, start + step, …), each committed in turn: the
+    `burst` flag is counted once an answer has committed."""
     unit = Unit.objects.get(code=code)
     questions = survey_questions(survey_id=campaign.survey_id)
     answers, errors = answers_parse(
@@ -228,18 +232,20 @@ def _submit(campaign, code, count, *, network="", start=None, step=timedelta(0))
     )
     assert not errors
     for i in range(count):
-        response, created = response_submit(
-            campaign=campaign,
-            unit=unit,
-            answers=answers,
-            idempotency_key=uuid.uuid4(),
-            network=network,
-        )
-        assert created
-        if start is not None:
-            Response.objects.filter(pk=response.pk).update(
-                completed_at=start + i * step
+        arrival = timezone.now() if start is None else start + i * step
+        with (
+            mock.patch("surveys.services.timezone.now", return_value=arrival),
+            TestCase.captureOnCommitCallbacks(execute=True),
+        ):
+            response, created = response_submit(
+                campaign=campaign,
+                unit=unit,
+                answers=answers,
+                idempotency_key=uuid.uuid4(),
+                network=network,
             )
+        assert created
+        assert response.completed_at == arrival
 
 
 def test_over_headcount_flags_the_unit_its_rollups_and_its_kind(scored):
@@ -376,3 +382,66 @@ def test_the_scorecard_page_shows_the_flags_beside_the_unit(scored, client, admi
     ).content.decode()
     assert 'data-flag="over_headcount"' in html
     assert "参与人数超过单元人数" in html
+
+
+def test_a_burst_is_kept_as_a_tally_without_address_or_time(campaign):
+    start = timezone.now() - timedelta(hours=2)
+    _submit(campaign, "YK-JG-01", 21, start=start, step=timedelta(seconds=1))
+    link = CampaignUnit.objects.get(campaign=campaign, unit__code="YK-JG-01")
+    assert list(
+        NetworkTally.objects.filter(campaign_unit=link).values_list(
+            "address_hash", "count"
+        )
+    ) == [(ratelimit.BURST_TALLY, 1)]
+    # Later answers of the same burst add nothing; the flag stays once earned.
+    _submit(campaign, "YK-JG-01", 3, start=start + timedelta(seconds=30))
+    assert NetworkTally.objects.filter(campaign_unit=link).count() == 1
+    assert _flags(scorecard_compute(campaign=campaign), "YK-JG-01") == ["burst"]
+
+
+def test_closing_keeps_the_burst_flag_apart_from_the_network_peak(campaign):
+    start = timezone.now() - timedelta(hours=2)
+    _submit(campaign, "YK-GS-01", 34, network="office", start=start)
+    closed = campaign_close(campaign=campaign)
+    assert _flags(scorecard_for(campaign=closed), "YK-GS-01") == [
+        "burst",
+        "one_network",
+    ]
+    assert sorted(NetworkTally.objects.values_list("address_hash", "count")) == [
+        ("", 34),
+        (ratelimit.BURST_TALLY, 1),
+    ]
+
+
+def test_answers_stored_before_the_counting_get_their_burst_from_the_migration(
+    campaign,
+):
+    """Campaigns that were running when burst moved to submission time: the migration
+    finds their bursts in the completion times, as the scorecard's window query did."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("surveys.migrations.0005_burst_tallies")
+    unit = Unit.objects.get(code="YK-GS-01")
+    questions = survey_questions(survey_id=campaign.survey_id)
+    answers, _errors = answers_parse(questions=questions, values={"R1": ["A"]})
+    start = timezone.now() - timedelta(days=1)
+    # Without committing, as before: nothing counted them.
+    for i in range(34):
+        response, _created = response_submit(
+            campaign=campaign, unit=unit, answers=answers, idempotency_key=uuid.uuid4()
+        )
+        Response.objects.filter(pk=response.pk).update(
+            completed_at=start + i * timedelta(seconds=18)
+        )
+    add_responses(campaign, "YK-GS-02", 60, R1="A")  # paper: never a burst
+    assert _flags(scorecard_compute(campaign=campaign), "YK-GS-01") == []
+    with connection.schema_editor() as editor:
+        migration.burst_tallies(apps, editor)
+        migration.burst_tallies(apps, editor)  # idempotent
+    report = scorecard_compute(campaign=campaign)
+    assert _flags(report, "YK-GS-01") == ["burst"]
+    assert _flags(report, "YK-GS-02") == ["over_headcount"]
+    assert NetworkTally.objects.filter(address_hash=ratelimit.BURST_TALLY).count() == 1
