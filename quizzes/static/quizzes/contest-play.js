@@ -146,7 +146,8 @@
       var left = s.paused ? s.ends_in : Math.max(0, (s.deadline - performance.now()) / 1000);
       text.textContent = (label ? label + " · " : "") + fmt(strings.seconds, { s: Math.ceil(left) });
       fill.style.transform = "scaleX(" + (total ? Math.min(1, left / total) : 0) + ")";
-      wrap.classList.toggle("cp-timer--low", left <= 5);
+      // Red only while answering: the reading countdown is no reason to hurry.
+      wrap.classList.toggle("cp-timer--low", s.phase === "answering" && left <= 5);
       if (left <= 0 || s.paused) window.clearInterval(timer);
     }
     draw();
