@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install setup migrate demo lint format messages bench bench-compare clean
+.PHONY: run test install setup migrate demo lint format messages bench bench-compare soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required" or 0)'
@@ -49,6 +49,10 @@ bench: install
 # Side by side with a stock Wagtail form-builder site (docs/benchmarks.md); needs wrk.
 bench-compare: install
 	$(PY) -m bench compare $(COMPARE_ARGS)
+
+# A bounded 10-minute mixed load on loopback (docs/benchmarks.md, "Soak"); needs REDIS_URL.
+soak: install messages
+	$(PY) -m bench soak --minutes 10 $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles

@@ -17,7 +17,7 @@ from pathlib import Path
 
 BENCHMARKS = ["scorecard", "quizzes", "learning", "paper", "units"]
 # Run alone, with their own command-line options; they choose their own databases.
-TOOLS = ["contest", "compare"]
+TOOLS = ["contest", "compare", "soak"]
 
 
 def main() -> int:
