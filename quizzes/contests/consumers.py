@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -81,6 +82,14 @@ def pin_missed(address: str) -> None:
             cache.incr(key)
 
 
+# Channels runs every database call of a process on one thread, in order. The clock, the
+# phase snapshot, each phone's own state and the answers need no order among
+# themselves, so they run on a pool of threads (each with its own connection): a phase
+# change's read never queues behind a hall's answers, and on PostgreSQL answers are
+# stored side by side. The unique constraint, not the order, keeps one answer each.
+pooled = functools.partial(database_sync_to_async, thread_sensitive=False)
+
+
 class _ContestClock:
     """The countdown of one contest in this process, running while at least one of its
     sockets is open here. It ticks at the fastest pace its sockets ask for and hands
@@ -104,7 +113,7 @@ class _ContestClock:
                 for host in hosts:
                     await host.answered(count)
 
-    @database_sync_to_async
+    @pooled
     def _tick(self, *, counting: bool) -> dict | None:
         contest = Contest.objects.filter(pk=self.contest_id).first()
         if contest is None:
@@ -156,7 +165,7 @@ async def _snapshot(contest_id: int, event: dict) -> selectors.PhaseSnapshot:
     future = _snapshots.get(key)
     if future is None or future.get_loop() is not asyncio.get_running_loop():
         future = asyncio.ensure_future(
-            database_sync_to_async(selectors.phase_snapshot)(contest_id=contest_id)
+            pooled(selectors.phase_snapshot)(contest_id=contest_id)
         )
         _snapshots[key] = future
         while len(_snapshots) > SNAPSHOTS_KEPT:
@@ -396,7 +405,7 @@ class PlayerConsumer(_ContestSocket):
         position, choice = content.get("question"), content.get("choice")
         if not isinstance(position, int) or not isinstance(choice, str):
             raise services.AnswerRejected("invalid", _("请选择一个选项。"))
-        answer = await database_sync_to_async(services.answer_submit)(
+        answer = await pooled(services.answer_submit)(
             contest_id=self.contest_id,
             player=self.player,
             position=position,
@@ -441,7 +450,7 @@ class PlayerConsumer(_ContestSocket):
             state["sent_at"] = sent_at
         await self.send_json(state)
 
-    @database_sync_to_async
+    @pooled
     def _state(self) -> dict | None:
         contest = Contest.objects.get(pk=self.contest_id)
         player = Player.objects.get(pk=self.player.pk)
