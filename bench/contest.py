@@ -290,6 +290,7 @@ class Hall:
     joined: int = 0
     recording: bool = False
     all_joined: asyncio.Event = field(default_factory=asyncio.Event)
+    host_ready: asyncio.Event = field(default_factory=asyncio.Event)
     podium: int = 0
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -388,7 +389,8 @@ async def _host(url: str, origin: str, cookie: str, hall: Hall, pause: float):
     async with connect(
         url, origin=origin, additional_headers={"Cookie": cookie}, open_timeout=60
     ) as ws:
-        await asyncio.wait_for(hall.all_joined.wait(), 600)
+        hall.host_ready.set()
+        await asyncio.wait_for(hall.all_joined.wait(), 1800)
         await asyncio.sleep(0.5)
         hall.recording = True
         await ws.send(json.dumps({"action": "start"}))
@@ -417,6 +419,16 @@ async def _play(args, built: dict, ports: list[int]) -> Hall:
     def where(port: int, path: str) -> tuple[str, str]:
         return f"ws://127.0.0.1:{port}{path}", f"http://127.0.0.1:{port}"
 
+    host = asyncio.ensure_future(
+        _host(
+            *where(ports[0], f"/ws/contests/{built['contest']}/host/"),
+            built["cookie"],
+            hall,
+            pause=1.0,
+        )
+    )
+    # The projector is on before the hall joins, as in a real hall.
+    await asyncio.wait_for(hall.host_ready.wait(), 120)
     players = [
         asyncio.ensure_future(
             _player(
@@ -429,14 +441,6 @@ async def _play(args, built: dict, ports: list[int]) -> Hall:
         )
         for n in range(args.players)
     ]
-    host = asyncio.ensure_future(
-        _host(
-            *where(ports[0], f"/ws/contests/{built['contest']}/host/"),
-            built["cookie"],
-            hall,
-            pause=1.0,
-        )
-    )
     await host
     # The podium reaches every phone within moments; a phone that never gets it is
     # a lost delivery and shows in the count of deliveries.
@@ -539,7 +543,12 @@ def main() -> int:
             servers = _start_servers(args, _server_database_url(), tmp)
             ports = [s["port"] for s in servers]
             t1 = time.perf_counter()
-            hall = _run_client(args, built, ports)
+            try:
+                hall = _run_client(args, built, ports)
+            except BaseException:
+                for server in servers:
+                    print(f"--- server :{server['port']}\n{_log_tail(server)}")
+                raise
             played = time.perf_counter() - t1
             figures = [_process_figures(s["process"].pid) for s in servers]
             _stop(servers)
