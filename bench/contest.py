@@ -288,6 +288,7 @@ class Hall:
     sent: list[Sent] = field(default_factory=list)
     replies: dict[str, int] = field(default_factory=dict)
     joined: int = 0
+    failed: int = 0
     recording: bool = False
     all_joined: asyncio.Event = field(default_factory=asyncio.Event)
     host_ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -314,29 +315,44 @@ async def _receive(ws) -> tuple[dict, float]:
     return json.loads(text), received
 
 
-async def _player(n: int, url: str, origin: str, hall: Hall, gate, players: int):
+async def _joined(n: int, url: str, origin: str, gate):
+    """A phone's socket, joined, its round trip measured and its first state read."""
     from websockets.asyncio.client import connect
 
-    retries = hall.rng.random() < RETRY_SHARE
     async with gate:
-        ws = await connect(url, origin=origin, open_timeout=60, close_timeout=5)
+        ws = await connect(url, origin=origin, open_timeout=300, close_timeout=5)
+        player_id = None
         await ws.send(
             json.dumps({"action": "join", "name": f"选手{n}", "unit": UNIT_CODE})
         )
-        player_id = None
         while True:
-            message, received = await _receive(ws)
+            message, _received = await _receive(ws)
             if message["type"] == "joined":
                 player_id = message["player"]["id"]
             elif message["type"] == "ping":
                 await ws.send(json.dumps({"action": "pong"}))
             elif message["type"] == "state":
-                break
+                return ws, player_id
             elif message["type"] == "error":
+                await ws.close()
                 raise RuntimeError(f"player {n} could not join: {message}")
+
+
+async def _player(n: int, url: str, origin: str, hall: Hall, gate, players: int):
+
+    retries = hall.rng.random() < RETRY_SHARE
+    try:
+        ws, player_id = await _joined(n, url, origin, gate)
+    except Exception as error:  # noqa: BLE001 - counted and printed, not hidden
+        hall.count(f"join failed ({type(error).__name__})")
+        hall.failed += 1
+        if hall.joined + hall.failed == players:
+            hall.all_joined.set()
+        return
     hall.joined += 1
-    if hall.joined == players:
+    if hall.joined + hall.failed == players:
         hall.all_joined.set()
+
     answered: set[int] = set()
     pending: set[asyncio.Task] = set()
 
@@ -564,8 +580,8 @@ def main() -> int:
     delays = hall.delays_ms
     phases = 1 + 4 * args.questions  # reading, answering, reveal, leaderboard…, podium
     print(
-        f"played {args.questions} questions with {args.players} players and a host "
-        f"in {played:.0f} s"
+        f"played {args.questions} questions with {hall.joined} of {args.players} "
+        f"players joined and a host in {played:.0f} s"
     )
     print(
         f"deliveries of phase-change states: {len(delays)} "
