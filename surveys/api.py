@@ -146,6 +146,23 @@ class DistributionOut(Schema):
     questions: list[QuestionOut]
 
 
+class ErrorOut(Schema):
+    """401 without valid credentials; 404 for a campaign or unit that does not exist
+    or lies outside the reader's scope (the two are not told apart)."""
+
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    """422: a parameter of the wrong type, such as a campaign id that is not a number."""
+
+    detail: list[dict]
+
+
+# Every answer an operation can give, so clients (and schema checks) know them all.
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
 def _campaign_for(request, campaign_id: int) -> tuple[Campaign, Scope]:
     """The campaign and the reader's scope, resolved for this request; a campaign with
     no unit in that scope is a 404."""
@@ -157,7 +174,9 @@ def _campaign_for(request, campaign_id: int) -> tuple[Campaign, Scope]:
     return campaign, scope
 
 
-@api.get("/campaigns", response=list[CampaignOut], tags=["campaigns"])
+@api.get(
+    "/campaigns", response={200: list[CampaignOut], 401: ErrorOut}, tags=["campaigns"]
+)
 def list_campaigns(request):
     scope = scorecard_scope(request.auth)
     return [
@@ -165,14 +184,20 @@ def list_campaigns(request):
     ]
 
 
-@api.get("/campaigns/{campaign_id}", response=CampaignOut, tags=["campaigns"])
+@api.get(
+    "/campaigns/{campaign_id}",
+    response={200: CampaignOut, **ERRORS},
+    tags=["campaigns"],
+)
 def get_campaign(request, campaign_id: int):
     campaign, _scope = _campaign_for(request, campaign_id)
     return campaign_summary(campaign=campaign)
 
 
 @api.get(
-    "/campaigns/{campaign_id}/scorecard", response=ScorecardOut, tags=["scorecards"]
+    "/campaigns/{campaign_id}/scorecard",
+    response={200: ScorecardOut, **ERRORS},
+    tags=["scorecards"],
 )
 def get_scorecard(request, campaign_id: int):
     """The same shape as `manage.py campaign_report --format json`, over the reader's
@@ -183,7 +208,7 @@ def get_scorecard(request, campaign_id: int):
 
 @api.get(
     "/campaigns/{campaign_id}/distributions",
-    response=DistributionOut,
+    response={200: DistributionOut, **ERRORS},
     tags=["scorecards"],
 )
 def get_distributions(request, campaign_id: int, unit: str | None = None):
