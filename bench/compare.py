@@ -631,7 +631,8 @@ def submit_load(
     lock = threading.Lock()
     queue = iter(enumerate(paths))
     deadline = time.monotonic() + seconds
-    # The origin the browser would send: ours is behind (simulated) TLS.
+    # The origin the browser would send behind TLS: uvicorn honours X-Forwarded-Proto
+    # from 127.0.0.1, so both sites take these requests as HTTPS and check the origin.
     origin = f"{scheme}://{HOST}:{port}"
 
     def respondent_loop(worker: int) -> None:
@@ -936,7 +937,7 @@ def _measure(
                 paths,
                 submit_seconds,
                 seed=7,
-                scheme="https" if name == "ours" else "http",
+                scheme="https",
             )
             got["memory"] = server.peak_memory_mb()
             got["lesson"] = wrk(
