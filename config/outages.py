@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from channels_redis.core import RedisChannelLayer
 from django.core.cache.backends.locmem import LocMemCache
@@ -204,6 +205,10 @@ class DegradingRedisChannelLayer(RedisChannelLayer):
     a consumer (and its WebSocket) stays up. Group memberships of this process's
     channels are remembered and re-added when Redis answers again, because an outage
     or a Redis restart loses them.
+
+    `listeners` are called with False when live updates pause (the first failure) and
+    with True once the memberships are re-joined, once per outage and process, so open
+    dashboards can say they are paused and catch up without waiting for the next event.
     """
 
     def __init__(self, *args, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs):
@@ -216,10 +221,23 @@ class DegradingRedisChannelLayer(RedisChannelLayer):
         )
         self.memberships: dict[str, set[str]] = defaultdict(set)
         self._rejoin_needed = False
+        self._paused = False
+        self.listeners: list[Callable[[bool], None]] = []
+
+    def _notify(self, live: bool) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(live)
+            except Exception:
+                # A listener's bug must not turn an outage into a failing consumer.
+                logger.exception("channel layer listener failed")
 
     def _failed(self, error: BaseException) -> None:
         self._rejoin_needed = True
         self.outage.failed(error, fallback="live updates paused")
+        if not self._paused:
+            self._paused = True
+            self._notify(False)
 
     async def group_add(self, group, channel):
         self.memberships[channel].add(group)
@@ -271,6 +289,9 @@ class DegradingRedisChannelLayer(RedisChannelLayer):
                 if self._rejoin_needed:
                     await self._rejoin()
                     self.outage.succeeded()
+                if self._paused and not self._rejoin_needed:
+                    self._paused = False
+                    self._notify(True)
                 return await super().receive(channel)
             except REDIS_ERRORS as error:
                 self._failed(error)
