@@ -11,14 +11,20 @@ together with the live parts of the page being watched (`unit`), rendered server
 the page's own templates in the page's language (`lang`).
 
 While Redis is down the socket is still accepted with the figures of the moment and a
-notice that live updates are paused; the channel layer re-joins the group when Redis
-returns, and pushes resume on their own.
+notice that live updates are paused. A socket already open when Redis stops is told the
+same (a `paused` message) as soon as this process's channel layer fails. When the layer
+has re-joined the groups, every open scorecard socket of the process gets a fresh
+snapshot at once, since answers were stored during the outage whose events were lost:
+the figures catch up and the notice goes, without waiting for the next answer. That
+catch-up reads each campaign, scope and page once per process, however many sockets
+watch it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -35,6 +41,104 @@ from .models import Campaign
 from .selectors import campaigns_visible_to, scorecard_read
 
 FORBIDDEN = 4403
+
+# The open scorecard sockets of this process, by the event loop that serves them, for
+# the channel layer's pause and re-join notices (weak: a socket that ends drops out).
+_watching: weakref.WeakKeyDictionary[ScorecardConsumer, asyncio.AbstractEventLoop] = (
+    weakref.WeakKeyDictionary()
+)
+# Catch-up tasks in flight (the event loop keeps only weak references to tasks).
+_tasks: set[asyncio.Task] = set()
+
+
+def paused_notice() -> str:
+    return gettext("实时更新暂停：显示的是打开页面时的数据，恢复后自动更新。")
+
+
+def _listen(layer) -> None:
+    """Subscribe this module to the layer's pause / re-join notices, once per layer."""
+    listeners = getattr(layer, "listeners", None)
+    if listeners is not None and _layer_changed not in listeners:
+        listeners.append(_layer_changed)
+
+
+def _layer_changed(live: bool) -> None:
+    """Called by the channel layer, possibly from another thread's event loop (a sync
+    view sending through async_to_sync): each socket is served from its own loop."""
+    loops = set(_watching.values())
+    for loop in loops:
+        if loop.is_closed():
+            continue
+        loop.call_soon_threadsafe(_start, loop, live)
+
+
+def _start(loop: asyncio.AbstractEventLoop, live: bool) -> None:
+    task = loop.create_task(_resume(loop) if live else _pause(loop))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+def _sockets(loop) -> list[ScorecardConsumer]:
+    return [c for c, owner in list(_watching.items()) if owner is loop]
+
+
+async def _pause(loop) -> None:
+    for consumer in _sockets(loop):
+        with contextlib.suppress(Exception):
+            await consumer.send_paused()
+
+
+async def _resume(loop) -> None:
+    consumers = _sockets(loop)
+    if not consumers:
+        return
+    messages = await _catch_up(consumers)
+    for consumer, message in zip(consumers, messages, strict=True):
+        with contextlib.suppress(Exception):
+            if message is None:
+                await consumer.close(code=FORBIDDEN)
+            else:
+                await consumer.send_json(message)
+
+
+@database_sync_to_async
+def _catch_up(consumers: list[ScorecardConsumer]) -> list[dict | None]:
+    """Each socket's scope resolved again (its reader's role or unit may have changed
+    during the outage), then one snapshot per campaign, scope, page and language."""
+    built: dict[tuple, dict | None] = {}
+    messages = []
+    for consumer in consumers:
+        scope = consumer.reader_scope()
+        if scope is None:
+            messages.append(None)
+            continue
+        key = (consumer.campaign_id, scope, consumer.unit_code, consumer.language)
+        if key not in built:
+            built[key] = snapshot(*key)
+        messages.append(built[key])
+    return messages
+
+
+def snapshot(
+    campaign_id: int, scope, unit_code: str | None, language: str
+) -> dict | None:
+    """The push for readers of `scope` as the scorecard is now; None when nothing of
+    this campaign is in the scope any more."""
+    campaign: Campaign | None = (
+        campaigns_visible_to(scope=scope).filter(pk=campaign_id).first()
+    )
+    if campaign is None:
+        return None
+    report = scorecard_read(campaign=campaign, scope=scope)[0]
+    if not report["units"]:
+        return None
+    message = {"type": "scorecard", "campaign": campaign_id, "units": report["units"]}
+    with translation.override(language):
+        page = live.scorecard_page(campaign=campaign, report=report, code=unit_code)
+        if page is not None:
+            message["unit"] = page["row"]["unit_code"]
+            message["html"] = live.scorecard_fragments(page=page)
+    return message
 
 
 class ScorecardConsumer(AsyncJsonWebsocketConsumer):
@@ -55,17 +159,22 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
         if message is None:
             await self.close(code=FORBIDDEN)
             return
+        _listen(self.channel_layer)
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
         except ChannelLayerUnavailable:
             with translation.override(self.language):
-                message["notice"] = gettext(
-                    "实时更新暂停：显示的是打开页面时的数据，恢复后自动更新。"
-                )
+                message["notice"] = paused_notice()
         await self.accept()
         await self.send_json(message)
+        _watching[self] = asyncio.get_running_loop()
+
+    async def send_paused(self):
+        with translation.override(self.language):
+            await self.send_json({"type": "paused", "notice": paused_notice()})
 
     async def disconnect(self, code):
+        _watching.pop(self, None)
         if getattr(self, "pending", None):
             self.pending.cancel()
         if hasattr(self, "group"):
@@ -91,32 +200,18 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(message)
 
+    def reader_scope(self):
+        """The reader's scope as the database has it now; None for a reader signed out."""
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        return scorecard_scope(user)
+
     @database_sync_to_async
     def _snapshot(self) -> dict | None:
         """The push for the reader's scope as it is now; None when nothing of this
         campaign is in it any more."""
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        scope = self.reader_scope()
+        if scope is None:
             return None
-        scope = scorecard_scope(user)
-        campaign: Campaign | None = (
-            campaigns_visible_to(scope=scope).filter(pk=self.campaign_id).first()
-        )
-        if campaign is None:
-            return None
-        report = scorecard_read(campaign=campaign, scope=scope)[0]
-        if not report["units"]:
-            return None
-        message = {
-            "type": "scorecard",
-            "campaign": self.campaign_id,
-            "units": report["units"],
-        }
-        with translation.override(self.language):
-            page = live.scorecard_page(
-                campaign=campaign, report=report, code=self.unit_code
-            )
-            if page is not None:
-                message["unit"] = page["row"]["unit_code"]
-                message["html"] = live.scorecard_fragments(page=page)
-        return message
+        return snapshot(self.campaign_id, scope, self.unit_code, self.language)
