@@ -348,14 +348,20 @@ class Person:
         return urlunsplit(("", "", parts.path, parts.query, ""))
 
     def submit(self, page: tuple, match: str, rng, text: str = "", extra=()):
-        """Post the first form of `page` whose action contains `match`."""
-        status, path, body = page
-        for form in forms_in(body.decode(errors="replace")):
-            if form["method"] == "post" and match in (form["action"] or path):
-                action = self._local(form["action"] or path, path)
-                data = [*form["hidden"].items(), *fill(form["fields"], rng, text)]
-                return self.post(action, [*data, *extra], path)
-        return None
+        """Post the form of `page` whose action contains `match` and that has the most
+        answer fields (so never the header's log-out or language form by mistake)."""
+        _status, path, body = page
+        forms = [
+            form
+            for form in forms_in(body.decode(errors="replace"))
+            if form["method"] == "post" and match in (form["action"] or path)
+        ]
+        if not forms:
+            return None
+        form = max(forms, key=lambda f: len(f["fields"]))
+        action = self._local(form["action"] or path, path)
+        data = [*form["hidden"].items(), *fill(form["fields"], rng, text)]
+        return self.post(action, [*data, *extra], path)
 
     def log_in(self, username: str, password: str) -> bool:
         page = self.get("/accounts/login/")
@@ -477,7 +483,7 @@ async def live_scorecard(port, site, tally, stop) -> None:
     """The manager's live scorecard socket, open for the whole run; pushes must keep
     arriving while respondents answer."""
     from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage
 
     url = (
         f"ws://{HOST}:{port}/ws/surveys/campaigns/{site['campaign']}/"
@@ -485,39 +491,44 @@ async def live_scorecard(port, site, tally, stop) -> None:
     )
     last_push = time.monotonic()
     silent_reported = 0.0
-    async with connect(
-        url,
-        origin=f"http://{HOST}:{port}",
-        additional_headers={"Cookie": site["manager_cookie"]},
-        open_timeout=60,
-    ) as ws:
-        while not stop.is_set():
-            try:
-                text = await asyncio.wait_for(ws.recv(), 5)
-            except TimeoutError:
-                text = None
-            except ConnectionClosed as closed:
-                tally.error(f"live scorecard socket closed by the server: {closed!r}")
-                return
-            now = time.monotonic()
-            if text is not None:
-                message = json.loads(text)
-                tally.count("live scorecard pushes")
-                if message.get("notice"):
-                    tally.error(f"live scorecard notice: {message['notice']}")
-                last_push = now
-                continue
-            answered = [t for t in site["answered_at"] if t > last_push + 3]
-            if (
-                answered
-                and now - last_push > LIVE_SILENCE_SECONDS
-                and now - silent_reported > LIVE_SILENCE_SECONDS
-            ):
-                silent_reported = now
-                tally.error(
-                    f"live scorecard silent for {now - last_push:.0f} s while "
-                    f"{len(answered)} answers arrived"
-                )
+    while not stop.is_set():
+        try:
+            async with connect(
+                url,
+                origin=f"http://{HOST}:{port}",
+                additional_headers={"Cookie": site["manager_cookie"]},
+                open_timeout=60,
+            ) as ws:
+                while not stop.is_set():
+                    try:
+                        text = await asyncio.wait_for(ws.recv(), 5)
+                    except TimeoutError:
+                        text = None
+                    now = time.monotonic()
+                    if text is not None:
+                        message = json.loads(text)
+                        tally.count("live scorecard pushes")
+                        if message.get("notice"):
+                            tally.error(f"live scorecard notice: {message['notice']}")
+                        last_push = now
+                        continue
+                    answered = [t for t in site["answered_at"] if t > last_push + 3]
+                    if (
+                        answered
+                        and now - last_push > LIVE_SILENCE_SECONDS
+                        and now - silent_reported > LIVE_SILENCE_SECONDS
+                    ):
+                        silent_reported = now
+                        tally.error(
+                            f"live scorecard silent for {now - last_push:.0f} s while "
+                            f"{len(answered)} answers arrived"
+                        )
+        except ConnectionClosed as closed:
+            tally.error(f"live scorecard socket closed by the server: {closed!r}")
+        except (OSError, InvalidHandshake, InvalidMessage, TimeoutError) as error:
+            tally.error(f"live scorecard socket could not connect: {error!r}")
+        # As the page's script does: open the socket again, a moment later.
+        await asyncio.sleep(5)
 
 
 async def contests(port, site, tally, stop, players) -> None:
@@ -757,11 +768,22 @@ def _run(cmd: list[str], env: dict, log) -> None:
 
 
 def workers_of(pid: int) -> list[int]:
+    """The uvicorn master's worker processes (not multiprocessing's resource tracker,
+    which is a child too)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
     try:
-        return [int(p) for p in children.read_text().split()]
+        pids = [int(p) for p in children.read_text().split()]
     except OSError:
         return []
+    workers = []
+    for child in pids:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command or b"uvicorn" in command:
+            workers.append(child)
+    return workers
 
 
 def rss_kb(pid: int) -> int | None:
@@ -775,28 +797,18 @@ def rss_kb(pid: int) -> int | None:
 
 def _serve(args, env: dict, logs: Path) -> list[subprocess.Popen]:
     log = open(logs / "server.log", "wb")  # noqa: SIM115 - lives as long as the servers
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            HOST,
-            "--port",
-            str(args.port),
-            "--workers",
-            str(args.workers),
-            "--ws",
-            "websockets",
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+    # bin/serve is the production server command (docs/deploy.md): uvicorn's own
+    # worker supervision, --proxy-headers, --lifespan off, no access log.
+    server = subprocess.Popen(  # noqa: S603 - the shipped server command
+        ["/bin/sh", str(ROOT / "bin" / "serve"), "--ws", "websockets"],
         cwd=ROOT,
-        env=env,
+        env={
+            **env,
+            "PY": sys.executable,
+            "HOST": HOST,
+            "PORT": str(args.port),
+            "WEB_CONCURRENCY": str(args.workers),
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -892,7 +904,11 @@ def main(argv=None) -> int:
     finally:
         _stop(processes)
         if (tmp / "server.log").exists():
-            tail = (tmp / "server.log").read_text(errors="replace").splitlines()[-40:]
+            # uvicorn's own notices (a worker that died and was replaced) and errors;
+            # not the line each WebSocket logs when it opens and closes.
+            noise = ("connection open", "connection closed", "WebSocket /ws/", "warn")
+            lines = (tmp / "server.log").read_text(errors="replace").splitlines()
+            tail = [line for line in lines if not any(n in line for n in noise)][-40:]
             if tail:
                 print("server log (last lines):\n" + "\n".join(tail))
         _drop(database_url, admin)
