@@ -181,3 +181,19 @@ def test_a_page_that_sets_a_cookie_is_not_stored(client, lesson, monkeypatch):
     assert HIT_HEADER not in client.get(lesson.url)
     monkeypatch.setattr(LessonPage, "serve", serve)
     assert Client().get(lesson.url)[HIT_HEADER] == "miss"
+
+
+def test_while_redis_is_down_lessons_render_uncached(client, lesson, monkeypatch):
+    """During an outage the cache is each worker's memory (config.outages), where one
+    worker cannot hear another's invalidation: lessons are rendered, never stored."""
+    from courses import cache as lesson_cache
+
+    _warm(client, lesson.url)
+    monkeypatch.setattr(lesson_cache, "_outage", lambda: True)
+    for _i in range(2):
+        page = Client().get(lesson.url)
+        assert page.status_code == 200
+        assert HIT_HEADER not in page
+        assert "l2正文" in page.content.decode()
+    monkeypatch.setattr(lesson_cache, "_outage", lambda: False)
+    assert Client().get(lesson.url)[HIT_HEADER] == "hit"
