@@ -20,6 +20,21 @@ from surveys.services import api_token_issue
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django's own test client stops a request from closing the database connection
+    (the test's transaction lives on it); a WSGI app called directly would close it at
+    request start, and every answer would be the 503 page."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["unit_manager_A", "administrator"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_api_conforms_to_its_schema(towns, role, mode):
