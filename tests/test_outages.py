@@ -397,6 +397,9 @@ async def _resumes(target, port, redis_server):
     while not await database_sync_to_async(_joined)(port):
         assert time.monotonic() < deadline, "the group was not re-joined"
         await asyncio.sleep(0.1)
+    # The re-join brings a fresh snapshot at once, without the notice.
+    caught_up = await communicator.receive_json_from(timeout=5)
+    assert caught_up["type"] == "scorecard" and "notice" not in caught_up
     await database_sync_to_async(_submit)(target)
     update = await communicator.receive_json_from(timeout=5)
     rows = {r["unit_code"]: r for r in update["units"]}
