@@ -149,7 +149,14 @@ def test_the_admin_scorecard_and_editor_run_without_csp_violations(live_server, 
     from home.models import HomePage
 
     campaign = towns["campaign"]["A"]
-    # A transactional test starts without the migrations' page tree: make one.
+    # A transactional test starts without the migrations' page tree or locale: make them.
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
     root = Page.get_first_root_node() or Page.add_root(
         instance=Page(title="Root", slug="root")
     )
