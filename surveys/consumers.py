@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import weakref
 from urllib.parse import parse_qs
 
@@ -41,6 +42,7 @@ from .models import Campaign
 from .selectors import campaigns_visible_to, scorecard_read
 
 FORBIDDEN = 4403
+logger = logging.getLogger(__name__)
 
 # The open scorecard sockets of this process, by the event loop that serves them, for
 # the channel layer's pause and re-join notices (weak: a socket that ends drops out).
@@ -92,7 +94,13 @@ async def _resume(loop) -> None:
     consumers = _sockets(loop)
     if not consumers:
         return
-    messages = await _catch_up(consumers)
+    try:
+        messages = await _catch_up(consumers)
+    except Exception:
+        # The database failing too: the pages keep their figures and the next answer's
+        # push (or a reload) brings them up to date.
+        logger.exception("live scorecard catch-up after the Redis outage failed")
+        return
     for consumer, message in zip(consumers, messages, strict=True):
         with contextlib.suppress(Exception):
             if message is None:

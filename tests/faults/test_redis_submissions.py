@@ -2,7 +2,8 @@
 manager watches the live scorecard: two uvicorn workers share the test database and a
 private Redis (cache and channel layer). Every answer a respondent saw accepted is
 stored once, no page fails, and the open scorecard shows the final count by itself
-once Redis is back."""
+once Redis is back. While Redis is out the open scorecard says that live updates are
+paused."""
 
 from __future__ import annotations
 
@@ -29,6 +30,19 @@ BEFORE, DURING, AFTER = 3.0, 5.0, 3.0
 # The push after the last answer: the channel layer re-joins within a retry interval
 # (1 s here), the consumer waits a coalescing second, then reads the scorecard.
 PUSH_TIMEOUT = 10.0
+
+
+class NoticeWatcher(ScorecardWatcher):
+    """Also records when the server says that live updates are paused."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paused: list[tuple[float, str]] = []
+
+    def _received(self, message: dict) -> None:
+        if message.get("type") == "paused":
+            self.paused.append((time.monotonic(), message["notice"]))
+        super()._received(message)
 
 
 def _submit_for(seconds: float, base: str, path: str, into: list) -> None:
@@ -70,7 +84,7 @@ def test_redis_restart_during_a_submission_load_loses_nothing(
         ),
         workers=2,
     )
-    watcher = ScorecardWatcher(
+    watcher = NoticeWatcher(
         f"ws://127.0.0.1:{server.port}/ws/surveys/campaigns/{campaign.pk}/"
         f"?unit={UNIT}&lang=zh-hans",
         cookie=cookie,
@@ -118,6 +132,9 @@ def test_redis_restart_during_a_submission_load_loses_nothing(
         else None,
         final_push_after_last_answer_s=round(final[0] - last, 1) if final else None,
         scorecard_connections=watcher.connections,
+        paused_notice_after_stop_s=round(watcher.paused[0][0] - stopped, 1)
+        if watcher.paused
+        else None,
     )
     statuses = [status for s in submissions for status in s.statuses]
     failures = [s for s in statuses if not isinstance(s, int) or s >= 500]
@@ -138,6 +155,10 @@ def test_redis_restart_during_a_submission_load_loses_nothing(
     )
     assert not pushed_during
     assert watcher.connections == 1, "the scorecard socket was closed and reopened"
+    assert [t for t, _notice in watcher.paused if stopped < t < restarted], (
+        "the open scorecard was not told that live updates are paused"
+    )
+    assert watcher.paused[0][1].startswith("实时更新暂停")
     assert final is not None, (
         f"no push with {len(accepted)} after Redis returned; last pushes "
         f"{[(round(t - last, 1), n) for t, n, _ in watcher.pushes[-3:]]}"
