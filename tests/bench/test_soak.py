@@ -22,7 +22,11 @@ def test_rss_at_minutes_keeps_the_last_sample_of_each_minute():
         (65.0, 11, 120),
         (119.0, 11, 130),
         (119.5, 12, 200),
-        (600.0, 11, 140),  # the final sample, at the very end, belongs to the last minute
+        (
+            600.0,
+            11,
+            140,
+        ),  # the final sample, at the very end, belongs to the last minute
     ]
     assert rss_at_minutes(samples, 10) == {
         1: {11: 110},
