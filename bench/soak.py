@@ -906,7 +906,13 @@ def main(argv=None) -> int:
         if (tmp / "server.log").exists():
             # uvicorn's own notices (a worker that died and was replaced) and errors;
             # not the line each WebSocket logs when it opens and closes.
-            noise = ("connection open", "connection closed", "WebSocket /ws/", "arn")
+            noise = (
+                "connection open",
+                "connection closed",
+                "WebSocket /ws/",
+                "DeprecationWarning",
+                "warnings.warn(",
+            )
             lines = (tmp / "server.log").read_text(errors="replace").splitlines()
             tail = [line for line in lines if not any(n in line for n in noise)][-40:]
             if tail:
