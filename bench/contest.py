@@ -184,8 +184,8 @@ def _start_servers(args, database_url: str, logs: Path) -> list[dict]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
-        # As docs/deploy.md has production: a connection per worker thread, kept.
-        "DATABASE_CONN_MAX_AGE": "60",
+        # As docs/deploy.md has production: a connection per request (ASGI threads).
+        "DATABASE_CONN_MAX_AGE": "0",
     }
     servers = []
     for i in range(args.processes):

@@ -744,8 +744,8 @@ def site_env(tmp: Path, database_url: str, port: int) -> dict:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
         ALLOWED_HOSTS=f"{HOST},localhost",
         DATABASE_URL=database_url,
-        # As docs/deploy.md has production (DATABASE_CONN_MAX_AGE=60) unless set.
-        DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
+        # As docs/deploy.md has production (DATABASE_CONN_MAX_AGE=0) unless set.
+        DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "0"),
         MEDIA_ROOT=str(tmp / "media"),
         PRIVATE_MEDIA_ROOT=str(tmp / "private-media"),
         STATIC_ROOT=str(tmp / "static"),
