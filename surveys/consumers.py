@@ -193,13 +193,19 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
             await self._push()
 
     async def scorecard_changed(self, event):
+        self.changed_again = True
         if self.pending is None or self.pending.done():
             self.pending = asyncio.ensure_future(self._push_later())
 
     async def _push_later(self):
-        await asyncio.sleep(self.refresh_delay)
-        with contextlib.suppress(RuntimeError):
-            await self._push()
+        # An event that arrives while the scorecard is being read may be for an answer
+        # the read missed, and the answers coalesced behind it send none: read again.
+        self.changed_again = True
+        while self.changed_again:
+            await asyncio.sleep(self.refresh_delay)
+            self.changed_again = False
+            with contextlib.suppress(RuntimeError):
+                await self._push()
 
     async def _push(self):
         message = await self._snapshot()
