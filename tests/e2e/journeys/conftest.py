@@ -177,8 +177,11 @@ def site():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(site):
+    # Per test, not per session: Playwright's sync API runs an event loop in this
+    # thread while it is open, and later tests on the same worker that call
+    # async_to_sync would fail while it ran.
     _need(CHROMIUM, Path(CHROMIUM).exists())
     from playwright.sync_api import sync_playwright
 
