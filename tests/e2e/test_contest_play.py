@@ -15,12 +15,7 @@ missing browser fails the test. Each phase is screenshot at 390×844 into var/sh
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -38,6 +33,7 @@ from tests.e2e.shoot import ARGS, CHROMIUM
 from tests.factories import make_person
 from tests.quizzes.conftest import make_question
 from tests.quizzes.contests.conftest import four_options
+from tests.servers import free_port, processes_stop, test_database_url, uvicorn_start
 from units.models import Role, Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,12 +66,6 @@ def _importable(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def bank(city):
     return [
@@ -99,59 +89,23 @@ def server(transactional_db):
             "database and hear the host's moves over the Redis channel layer"
         )
     _need_browser()
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )
     env = {
         **os.environ,
         # Development settings, for their static files served from the apps (the test
         # settings serve only collected ones), on the test database and on this
         # process's Redis database, so the host's moves made here reach the server.
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": url,
+        "DATABASE_URL": test_database_url(),
         "REDIS_URL": settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0][
             "address"
         ],
     }
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    process = uvicorn_start(port, env)
     try:
-        # A loaded CI machine can take a minute or more to import Wagtail and Channels.
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(process.stdout.read().decode())
-            with closing(socket.socket()) as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        processes_stop([process], timeout=15)
 
 
 def test_a_phone_joins_answers_sees_its_points_and_gets_them_back_after_a_reload(

@@ -15,19 +15,16 @@ JOURNEYS_DATABASE_URL (the demo password is ``DEMO_ADMIN_PASSWORD``).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests.e2e.shoot import ARGS, CHROMIUM
+from tests.servers import ROOT, free_port, processes_stop, uvicorn_start
 
-ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "var" / "shots" / "journeys"
 PASSWORD = "journeys-demo-2026"  # noqa: S105 - a throwaway demo site's password
 PHONE = {"width": 390, "height": 844}
@@ -41,12 +38,6 @@ def _need(what: str, ok: bool) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"journeys need {what} (installed by .ci/run)")
     pytest.skip(f"journeys need {what}")
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Site:
@@ -126,27 +117,6 @@ def site():
         subprocess.run(  # noqa: S603 - our own manage.py
             manage + command, cwd=ROOT, env=env, check=True, capture_output=True
         )
-    port = _free_port()
-    server_process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     worker = subprocess.Popen(  # noqa: S603 - the background-task worker, as make run
         manage + ["db_worker"],
         cwd=ROOT,
@@ -154,25 +124,15 @@ def site():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    processes = [worker]
     try:
-        deadline = time.monotonic() + 180  # a loaded CI machine starts slowly
-        while True:
-            if server_process.poll() is not None:
-                raise RuntimeError(server_process.stdout.read().decode())
-            with closing(socket.socket()) as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the journeys' server did not start")
-            time.sleep(0.2)
+        port = free_port()
+        processes.append(uvicorn_start(port, env))
         served = Site(f"http://127.0.0.1:{port}", database_url, PASSWORD)
         yield served
         served.close()
     finally:
-        for process in (server_process, worker):
-            process.terminate()
-        for process in (server_process, worker):
-            process.wait(timeout=15)
+        processes_stop(processes, timeout=15)
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

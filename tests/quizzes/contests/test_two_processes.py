@@ -10,13 +10,7 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from contextlib import closing
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,6 +19,7 @@ from django.test import Client
 
 from quizzes.contests.models import ContestAnswer, Phase
 from quizzes.contests.services import contest_create
+from tests.servers import free_port, processes_stop, test_database_url, uvicorn_start
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -33,79 +28,23 @@ pytestmark = [
     ),
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
-    # Generous: Django starting under a busy machine's load takes tens of seconds.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(process.stdout.read().decode())
-        with closing(socket.socket()) as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"server on {port} did not start")
-
 
 @pytest.fixture
 def servers(transactional_db):
     if connection.vendor != "postgresql":
         pytest.skip("the server processes need the test database on PostgreSQL")
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": url,
+        "DATABASE_URL": test_database_url(),
     }
-    ports, processes = [_free_port(), _free_port()], []
+    ports, processes = [free_port(), free_port()], []
     try:
         for port in ports:
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "config.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--ws",
-                    "websockets",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-            processes.append(process)
-            _wait_for(port, process)
+            processes.append(uvicorn_start(port, env))
         yield ports
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            # A busy machine can keep uvicorn's graceful shutdown past any fixed wait;
-            # the test is over, so a process that has not gone by then is killed.
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes_stop(processes)
 
 
 def test_host_and_players_on_different_processes_play_one_contest(servers, bank, host):
