@@ -16,16 +16,13 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 
 from config import outages
 from surveys import consumers
-from surveys.consumers import ScorecardConsumer
-from surveys.routing import websocket_urlpatterns
 from surveys.selectors import survey_questions
 from surveys.services import answers_parse, response_submit
 from tests.factories import make_person
+from tests.surveys.test_live import _communicator, _no_wait  # noqa: F401 - autouse fixture
 from tests.test_outages import NOTICE, free_port, point_redis_at
 from units.models import Role, Unit
 
@@ -79,20 +76,6 @@ def redis(settings):
     yield server
     server.stop()
     outages._outages.clear()
-
-
-@pytest.fixture(autouse=True)
-def _no_wait(monkeypatch):
-    monkeypatch.setattr(ScorecardConsumer, "refresh_delay", 0)
-
-
-def _communicator(campaign, user, query=""):
-    communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns),
-        f"/ws/surveys/campaigns/{campaign.pk}/{query}",
-    )
-    communicator.scope["user"] = user
-    return communicator
 
 
 def _person(username: str, code: str, role: str):
