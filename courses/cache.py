@@ -37,6 +37,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
 GENERATION_KEY = "courses:lesson-cache:generation"
@@ -57,13 +58,23 @@ def _outage() -> bool:
 
 
 def request_cacheable(request) -> bool:
-    """A GET that can only come from an anonymous reader with nothing pending."""
+    """A GET that can only come from an anonymous reader with nothing pending, for a
+    path Wagtail serves: the survey pages, the admin and the API never pay the cache
+    round trip."""
     return (
         request.method == "GET"
         and not request.META.get("QUERY_STRING")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
+        and _served_by_wagtail(request.path_info)
     )
+
+
+def _served_by_wagtail(path: str) -> bool:
+    try:
+        return resolve(path).url_name == "wagtail_serve"
+    except Resolver404:
+        return False
 
 
 def _key(request) -> str:
