@@ -1,8 +1,9 @@
 """Reads: scorecards, items, trends and distributions, aggregated in SQL (docs/metrics.md).
 
 A scorecard costs a fixed number of queries whatever the number of units: the campaign's
-recognition items, its units (with the counters behind the anomaly flags), and one
-aggregate over its responses grouped by unit.
+recognition items, its units, the counters behind their anomaly flags (one grouped query),
+one aggregate over its responses grouped by unit, and the distribution of the responses'
+recognition masks for the item rates.
 Subtree rollups then add those per-unit sums along the tree paths (Σ participants /
 Σ headcount, never an average of rates); item rates come from the same sums.
 
@@ -19,8 +20,7 @@ from datetime import date
 
 from django.db.models import (
     Count,
-    Exists,
-    F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -158,9 +158,11 @@ def mask_items(*, campaign: Campaign) -> list[Question | FrozenItem]:
     return list(recognition_items(campaign=campaign))
 
 
-def _score_aggregates(*, item_count: int, need: int) -> dict:
-    """Aggregates over the responses' score columns (see services.responses_score)."""
-    aggregates = {
+def _score_aggregates(*, need: int) -> dict:
+    """Aggregates over the responses' score columns (see services.responses_score).
+
+    The per-item counts are not among them: see item_counts."""
+    return {
         "respondents": Count("id"),
         "recognising": Count("id", filter=Q(recognition_correct__gte=need)),
         "satisfaction_respondents": Count("id", filter=Q(satisfaction_answers__gt=0)),
@@ -168,14 +170,6 @@ def _score_aggregates(*, item_count: int, need: int) -> dict:
         "sat_positive": Coalesce(Sum("satisfaction_positive"), 0),
         "sat_points": Coalesce(Sum("satisfaction_points"), 0),
     }
-    for i in range(item_count):
-        aggregates[f"answered_{i}"] = Coalesce(
-            Sum(F("recognition_answered_mask").bitrightshift(i).bitand(1)), 0
-        )
-        aggregates[f"correct_{i}"] = Coalesce(
-            Sum(F("recognition_correct_mask").bitrightshift(i).bitand(1)), 0
-        )
-    return aggregates
 
 
 def _totals(row: dict, item_count: int) -> Totals:
@@ -186,8 +180,6 @@ def _totals(row: dict, item_count: int) -> Totals:
         satisfaction_answers=int(row["sat_answers"]),
         satisfaction_positive=int(row["sat_positive"]),
         satisfaction_points=int(row["sat_points"]),
-        item_answered=[int(row[f"answered_{i}"]) for i in range(item_count)],
-        item_correct=[int(row[f"correct_{i}"]) for i in range(item_count)],
     )
 
 
@@ -199,14 +191,47 @@ def _completed(campaign: Campaign) -> QuerySet[Response]:
 
 def unit_totals(*, campaign: Campaign, item_count: int) -> dict[int, Totals]:
     """Every unit's own totals (responses attributed to that unit itself): one query over
-    one row per respondent."""
+    one row per respondent, read from the index `response_unit_scores` alone. The
+    per-item counts are left to item_counts: as 2 × items bit expressions per
+    response they were two thirds of this query's time."""
     need = scoring.required_correct(campaign.recognition_threshold, item_count)
     rows = (
-        _completed(campaign)
-        .values("unit_id")
-        .annotate(**_score_aggregates(item_count=item_count, need=need))
+        _completed(campaign).values("unit_id").annotate(**_score_aggregates(need=need))
     )
     return {row["unit_id"]: _totals(row, item_count) for row in rows}
+
+
+def item_counts(
+    *, campaign: Campaign, item_count: int, roots: list[Unit] | None = None
+) -> Totals:
+    """Respondents answering each recognition item, and answering it exactly right, over
+    the subtrees of `roots` (None: the whole campaign), as `item_answered` and
+    `item_correct` of a Totals.
+
+    One query over the distinct (answered mask, correct mask) pairs with their number of
+    respondents — at most a few thousand pairs, whatever the number of responses, read
+    from the index `response_item_masks` — whose bits are then added up here. Exact,
+    and cheaper than taking every response's bits apart in SQL."""
+    totals = Totals(item_answered=[0] * item_count, item_correct=[0] * item_count)
+    if not item_count or roots == []:
+        return totals
+    responses = _completed(campaign)
+    if roots is not None:
+        within = Q()
+        for root in roots:
+            within |= Q(unit__path__startswith=root.path)
+        responses = responses.filter(within)
+    pairs = responses.values_list(
+        "recognition_answered_mask", "recognition_correct_mask"
+    ).annotate(n=Count("id"))
+    for answered, correct, n in pairs:
+        for i in range(item_count):
+            bit = 1 << i
+            if answered & bit:
+                totals.item_answered[i] += n
+            if correct & bit:
+                totals.item_correct[i] += n
+    return totals
 
 
 def item_rows(*, items: list[Question | FrozenItem], totals: Totals) -> list[dict]:
@@ -230,14 +255,12 @@ def item_rows(*, items: list[Question | FrozenItem], totals: Totals) -> list[dic
 def item_rates(*, campaign: Campaign, root: Unit | None = None) -> list[dict]:
     """Each recognition item's rate over `root`'s subtree (at most two queries)."""
     items = mask_items(campaign=campaign)
-    root = root or campaign.root_unit
-    need = scoring.required_correct(campaign.recognition_threshold, len(items))
-    row = (
-        _completed(campaign)
-        .filter(unit__path__startswith=root.path)
-        .aggregate(**_score_aggregates(item_count=len(items), need=need))
+    totals = item_counts(
+        campaign=campaign,
+        item_count=len(items),
+        roots=None if root is None or root.pk == campaign.root_unit_id else [root],
     )
-    return item_rows(items=items, totals=_totals(row, len(items)))
+    return item_rows(items=items, totals=totals)
 
 
 def metrics_row(
@@ -311,24 +334,28 @@ def campaign_units(*, campaign: Campaign) -> list[CampaignUnit]:
 
 
 def scorecard_members(*, campaign: Campaign) -> list[CampaignUnit]:
-    """The campaign's units for a scorecard, each annotated with the counters behind its
-    anomaly flags, in the same query: `burst` and `network_peak` (the largest number of
-    link answers from any one network), both from models.NetworkTally. The burst is
-    counted when answers land (services._burst_check), so reading it costs an index
-    look-up per unit rather than a pass over every response."""
-    tallies = NetworkTally.objects.filter(campaign_unit=OuterRef("pk"))
-    peak = (
-        tallies.exclude(address_hash=BURST_TALLY).order_by("-count").values("count")[:1]
-    )
-    return list(
-        CampaignUnit.objects.filter(campaign=campaign)
-        .select_related("unit__kind")
+    """The campaign's units for a scorecard, each given the counters behind its anomaly
+    flags: `burst` and `network_peak` (the largest number of link answers from any one
+    network), both from models.NetworkTally. The burst is counted when answers land
+    (services._burst_check), so reading it is part of one grouped query over the
+    campaign's tallies; two queries in all. As correlated subqueries in the units'
+    query they cost two index searches per unit, most of that query's time."""
+    members = campaign_units(campaign=campaign)
+    counters = {
+        row["campaign_unit_id"]: row
+        for row in NetworkTally.objects.filter(campaign_unit__campaign=campaign)
+        .order_by()
+        .values("campaign_unit_id")
         .annotate(
-            network_peak=Coalesce(Subquery(peak), 0),
-            burst=Exists(tallies.filter(address_hash=BURST_TALLY)),
+            peak=Max("count", filter=~Q(address_hash=BURST_TALLY)),
+            bursts=Count("id", filter=Q(address_hash=BURST_TALLY)),
         )
-        .order_by("unit__path")
-    )
+    }
+    for member in members:
+        row = counters.get(member.pk)
+        member.network_peak = (row["peak"] or 0) if row else 0
+        member.burst = bool(row and row["bursts"])
+    return members
 
 
 def unit_flags(*, member: CampaignUnit, own: Totals, row: dict) -> list[str]:
@@ -491,12 +518,16 @@ def _scorecard(*, campaign: Campaign, scope: Scope) -> tuple[dict, Detail]:
     tops = scope_tops(members=members, scope=scope)
     detail = _detail(members=members, own=own, tops=tops, scope=scope)
     # Items over the reader's scope: the whole campaign, or a unit manager's subtree.
-    item_totals = Totals()
-    for top in tops:
-        if detail.shows(top.unit.code):
-            item_totals.add(subtree[top.unit.path][0])
     shown_tops = [t for t in tops if detail.shows(t.unit.code)]
-    item_list = item_rows(items=items, totals=item_totals) if shown_tops else []
+    item_list = []
+    if shown_tops:
+        whole = any(t.unit_id == campaign.root_unit_id for t in shown_tops)
+        item_totals = item_counts(
+            campaign=campaign,
+            item_count=item_count,
+            roots=None if whole else [t.unit for t in shown_tops],
+        )
+        item_list = item_rows(items=items, totals=item_totals)
     report = {
         "campaign": campaign_summary(campaign=campaign),
         "units": unit_rows,

@@ -209,10 +209,16 @@ def test_closing_freezes_the_scorecard(scored):
     assert _rows(report)["YK-GS-01"]["headcount"] == 100
 
 
+# The recognition items, the campaign's units, their network tallies (one grouped query,
+# not a subquery per unit), the per-unit totals, and the distribution of recognition
+# masks for the item rates.
+SCORECARD_QUERIES = 5
+
+
 def test_scorecard_query_count_does_not_grow_with_units(
     scored, django_assert_num_queries
 ):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(SCORECARD_QUERIES):
         scorecard_compute(campaign=scored)
     root = Unit.objects.get(code="YK-GS")
     from surveys.models import CampaignUnit
@@ -222,7 +228,7 @@ def test_scorecard_query_count_does_not_grow_with_units(
         CampaignUnit.objects.create(
             campaign=scored, unit=unit, headcount=10, token=f"x{i}"
         )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(SCORECARD_QUERIES):
         report = scorecard_compute(campaign=scored)
     assert _rows(report)["YK-GS"]["headcount"] == 350
 
@@ -298,3 +304,75 @@ def _town_scope():
         unit=Unit.objects.get(code="YK-GS"),
     )
     return scorecard_scope(manager)
+
+
+def _items_from_each_response(campaign, path_prefix):
+    """Item counts the long way: every completed response's masks, bit by bit."""
+    from surveys.models import Response
+
+    masks = Response.objects.filter(
+        campaign=campaign,
+        completed_at__isnull=False,
+        unit__path__startswith=path_prefix,
+    ).values_list("recognition_answered_mask", "recognition_correct_mask")
+    answered, correct = [0, 0], [0, 0]
+    for answered_mask, correct_mask in masks:
+        for i in range(2):
+            answered[i] += (answered_mask >> i) & 1
+            correct[i] += (correct_mask >> i) & 1
+    return answered, correct
+
+
+def test_item_counts_from_the_mask_distribution_equal_each_responses_bits(scored):
+    from surveys.selectors import item_counts, item_rates
+
+    town = Unit.objects.get(code="YK-GS")
+    whole = item_counts(campaign=scored, item_count=2)
+    assert (whole.item_answered, whole.item_correct) == _items_from_each_response(
+        scored, scored.root_unit.path
+    )
+    part = item_counts(campaign=scored, item_count=2, roots=[town])
+    assert (part.item_answered, part.item_correct) == _items_from_each_response(
+        scored, town.path
+    )
+    assert part.item_answered == [42, 42]
+    rates = item_rates(campaign=scored, root=town)
+    assert [(r["answered"], r["correct"]) for r in rates] == list(
+        zip(part.item_answered, part.item_correct, strict=True)
+    )
+
+
+def test_unit_manager_items_match_the_item_rates_of_their_subtree(scored):
+    from surveys.selectors import item_rates
+
+    town = Unit.objects.get(code="YK-GS")
+    assert scorecard_compute(campaign=scored, scope=_town_scope())[
+        "items"
+    ] == item_rates(campaign=scored, root=town)
+
+
+def test_flag_counters_come_from_one_grouped_query_over_the_tallies(
+    scored, django_assert_num_queries
+):
+    from surveys.models import CampaignUnit, NetworkTally
+    from surveys.ratelimit import BURST_TALLY
+    from surveys.selectors import scorecard_members
+
+    busy = CampaignUnit.objects.get(campaign=scored, unit__code="YK-GS-01")
+    quiet = CampaignUnit.objects.get(campaign=scored, unit__code="YK-JG-01")
+    NetworkTally.objects.bulk_create(
+        [
+            NetworkTally(campaign_unit=busy, address_hash="a" * 32, count=36),
+            NetworkTally(campaign_unit=busy, address_hash="b" * 32, count=4),
+            NetworkTally(campaign_unit=busy, address_hash=BURST_TALLY, count=1),
+            NetworkTally(campaign_unit=quiet, address_hash="c" * 32, count=3),
+        ]
+    )
+    with django_assert_num_queries(2):
+        members = {m.unit.code: m for m in scorecard_members(campaign=scored)}
+    assert (members["YK-GS-01"].network_peak, members["YK-GS-01"].burst) == (36, True)
+    assert (members["YK-JG-01"].network_peak, members["YK-JG-01"].burst) == (3, False)
+    assert (members["YK-GS-02"].network_peak, members["YK-GS-02"].burst) == (0, False)
+    flags = _rows(scorecard_compute(campaign=scored))["YK-GS-01"]["flags"]
+    # 36 of 40 respondents (90 %) from one network, and the burst row.
+    assert flags == ["burst", "one_network"]
