@@ -7,3 +7,8 @@ class SurveysConfig(AppConfig):
 
     name = "surveys"
     verbose_name = _("调查")
+
+    def ready(self):
+        from .questionnaire import connect_signals
+
+        connect_signals()

@@ -59,6 +59,9 @@ class Survey(ClusterableModel):
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # A new random value whenever the survey, a section, question or option changes: the
+    # respondent's pages keep the questions in memory under it (surveys.questionnaire).
+    revision = models.CharField(max_length=16, default="", editable=False)
 
     panels = [
         FieldPanel("title"),

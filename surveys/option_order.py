@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.utils.crypto import salted_hmac
 
 from .models import Campaign, Option, Question, QuestionKind
+from .questionnaire import FormOption, FormQuestion
 
 TOKEN_SALT = "surveys.recognition-option"  # noqa: S105 (a namespace, not a secret)
 ORDER_SALT = "surveys.recognition-order"
@@ -47,22 +48,24 @@ def respondent_seed(*, campaign: Campaign, user=None, nonce: str = "") -> str:
     return f"{campaign.pk}:form:{nonce}"
 
 
-def option_token(*, seed: str, question: Question, option: Option) -> str:
+def option_token(
+    *, seed: str, question: Question | FormQuestion, option: Option | FormOption
+) -> str:
     return salted_hmac(TOKEN_SALT, f"{seed}:{question.code}:{option.code}").hexdigest()[
         :TOKEN_LENGTH
     ]
 
 
-def is_opaque(question: Question) -> bool:
+def is_opaque(question: FormQuestion) -> bool:
     return question.kind == QuestionKind.RECOGNITION
 
 
 def displayed_options(
-    *, question: Question, seed: str, shuffle: bool
-) -> list[tuple[str, Option]]:
+    *, question: FormQuestion, seed: str, shuffle: bool
+) -> list[tuple[str, FormOption]]:
     """(form value, option) in the order shown. Only recognition items are shuffled and
     hashed; other kinds keep their order and codes (satisfaction is a scale)."""
-    options = list(question.options.all())
+    options = list(question.options)
     if not is_opaque(question):
         return [(o.code, o) for o in options]
     labels = frozenset(o.label.strip() for o in options)
@@ -75,7 +78,7 @@ def displayed_options(
 
 
 def decoded_values(
-    *, questions: Iterable[Question], values: dict[str, list[str]], seed: str
+    *, questions: Iterable[FormQuestion], values: dict[str, list[str]], seed: str
 ) -> tuple[dict[str, list[str]], set[str]]:
     """Posted values with recognition tokens turned back into option codes, and the
     codes of questions that carried a value matching none of their tokens (forged, or
@@ -87,7 +90,7 @@ def decoded_values(
             continue
         codes = {
             option_token(seed=seed, question=question, option=o): o.code
-            for o in question.options.all()
+            for o in question.options
         }
         posted = [v.strip() for v in values.get(question.code, []) if v.strip()]
         if any(v not in codes for v in posted):

@@ -33,7 +33,7 @@ from django.utils import timezone
 from units.models import Unit
 from units.permissions import Scope, suppresses_small_cells
 
-from . import scoring
+from . import questionnaire, scoring
 from .models import (
     Answer,
     Campaign,
@@ -43,7 +43,9 @@ from .models import (
     Question,
     QuestionKind,
     Response,
+    Survey,
 )
+from .questionnaire import FormQuestion, form_questions
 from .ratelimit import BURST_TALLY
 from .suppression import shown_subtrees
 
@@ -722,6 +724,18 @@ def survey_has_collected_data(*, survey_id: int) -> bool:
         started.exists()
         or Response.objects.filter(campaign__survey_id=survey_id).exists()
     )
+
+
+def survey_form(*, survey: Survey) -> tuple[FormQuestion, ...]:
+    """The survey's questions for the respondent's pages, from this worker's memory when
+    it holds them for the survey's current revision (`survey` as just read, e.g. with
+    the link), else in two queries (surveys.questionnaire)."""
+    key = (survey.pk, survey.revision)
+    form = questionnaire.cached_form(key)
+    if form is None:
+        form = form_questions(survey_questions(survey_id=survey.pk))
+        questionnaire.keep_form(key, form)
+    return form
 
 
 def survey_questions(*, survey_id: int) -> list[Question]:

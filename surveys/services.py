@@ -42,6 +42,7 @@ from .models import (
     Survey,
 )
 from .option_order import label_pins_last
+from .questionnaire import FormOption, FormQuestion, form_questions, response_scores
 from .ratelimit import BURST_TALLY
 from .selectors import BURST_MINIMUM, BURST_WINDOW_SECONDS, survey_has_collected_data
 
@@ -355,15 +356,17 @@ def invitation_code_check(*, campaign: Campaign, code_hash: str) -> Unit | None:
 
 @dataclass
 class CleanAnswer:
-    question: Question
-    option: Option | None = None
+    """One answer row to write; only the ids of `question` and `option` are stored."""
+
+    question: Question | FormQuestion
+    option: Option | FormOption | None = None
     text: str = ""
     number: Decimal | None = None
 
 
-def _match_option(question: Question, value: str) -> Option | None:
+def _match_option(question: FormQuestion, value: str) -> FormOption | None:
     value = value.strip()
-    for option in question.options.all():
+    for option in question.options:
         if option.code.upper() == value.upper() or option.label == value:
             return option
     return None
@@ -371,16 +374,17 @@ def _match_option(question: Question, value: str) -> Option | None:
 
 def answers_parse(
     *,
-    questions: Iterable[Question],
+    questions: Iterable[Question | FormQuestion],
     values: dict[str, list[str]],
     complete: bool = True,
 ) -> tuple[list[CleanAnswer], dict[str, str]]:
     """Turn raw values (question code → strings: option codes or labels, or one text/number)
     into answers, with an error message per question code. `complete` checks required
-    questions (a draft may be incomplete)."""
+    questions (a draft may be incomplete). Model instances (survey_questions) are read
+    as FormQuestions, which the answers then refer to."""
     answers: list[CleanAnswer] = []
     errors: dict[str, str] = {}
-    for question in questions:
+    for question in form_questions(questions):
         raw = [v.strip() for v in values.get(question.code, []) if v and v.strip()]
         if not raw:
             if complete and question.required:
@@ -403,7 +407,7 @@ def answers_parse(
                 ) % {
                     "values": "、".join(bad),
                     "choices": "、".join(
-                        f"{o.code} {o.label}" for o in question.options.all()
+                        f"{o.code} {o.label}" for o in question.options
                     ),
                 }
                 continue
@@ -411,8 +415,7 @@ def answers_parse(
                 errors[question.code] = _("同一选项选了两次。")
                 continue
             if question.kind == QuestionKind.RECOGNITION and len(chosen) > 1:
-                correct = sum(1 for o in question.options.all() if o.is_correct)
-                if correct <= 1:
+                if question.correct_count <= 1:
                     errors[question.code] = _("此题只能选一项。")
                     continue
             answers += [CleanAnswer(question=question, option=o) for o in chosen]
@@ -442,8 +445,8 @@ def _answer_rows(response: Response, answers: Iterable[CleanAnswer]) -> list[Ans
         Answer(
             response=response,
             campaign_id=response.campaign_id,
-            question=a.question,
-            option=a.option,
+            question_id=a.question.pk,
+            option_id=a.option.pk if a.option is not None else None,
             text=a.text,
             number=a.number,
         )
@@ -461,7 +464,7 @@ def response_submit(
     code_hash: str = "",
     network: str = "",
     link: CampaignUnit | None = None,
-    questions: list[Question] | None = None,
+    questions: Iterable[Question | FormQuestion] | None = None,
     replay_checked: bool = False,
 ) -> tuple[Response, bool]:
     """Store one completed response; returns (response, created).
@@ -474,10 +477,26 @@ def response_submit(
     `burst` flag is updated (_burst_check).
 
     What the caller has at hand saves queries: `link` (the unit's CampaignUnit),
-    `questions` (survey_questions of the campaign's survey, with their options), and
+    `questions` (all of the campaign's survey's questions: selectors.survey_form, or
+    survey_questions), from which the response's scores are computed in memory and
+    written with it instead of by responses_score's UPDATE afterwards, and
     `replay_checked` when it has just looked the idempotency key up itself. A replay
     racing past that look-up still ends in the unique key (IntegrityError below).
     """
+    scores = None
+    if questions is not None:
+        form = form_questions(questions)
+        if sum(1 for q in form if q.is_item) > MAX_RECOGNITION_ITEMS:
+            raise ValidationError(
+                _("认知题不能超过 %(n)s 道。") % {"n": MAX_RECOGNITION_ITEMS}
+            )
+        scores = response_scores(
+            questions=form,
+            chosen=[
+                (a.question.pk, a.option.pk if a.option is not None else None)
+                for a in answers
+            ],
+        ).columns()
     if not campaign_accepts_answers(campaign=campaign):
         raise SubmissionError(_("本测评活动当前不接受答卷。"))
     if not replay_checked:
@@ -519,16 +538,20 @@ def response_submit(
                     idempotency_key=idempotency_key,
                     started_at=now,
                     completed_at=now,
+                    **(scores or {}),
                 )
             else:
                 response.answers.all().delete()
                 response.idempotency_key = idempotency_key
                 response.completed_at = now
-                response.save(update_fields=["idempotency_key", "completed_at"])
+                for name, value in (scores or {}).items():
+                    setattr(response, name, value)
+                response.save(
+                    update_fields=["idempotency_key", "completed_at", *(scores or {})]
+                )
             Answer.objects.bulk_create(_answer_rows(response, answers))
-            responses_score(
-                campaign=campaign, response_ids=[response.pk], questions=questions
-            )
+            if scores is None:
+                responses_score(campaign=campaign, response_ids=[response.pk])
             if link is None:
                 link = CampaignUnit.objects.only("id", "headcount").get(
                     campaign=campaign, unit=unit
@@ -761,10 +784,7 @@ MAX_RECOGNITION_ITEMS = 62  # one bit each in a signed 64-bit integer
 
 
 def responses_score(
-    *,
-    campaign: Campaign,
-    response_ids: list[int] | None = None,
-    questions: list[Question] | None = None,
+    *, campaign: Campaign, response_ids: list[int] | None = None
 ) -> None:
     """Recompute the derived score columns of responses from their answer rows, in SQL.
 
@@ -782,31 +802,16 @@ def responses_score(
     if campaign.state == CampaignState.CLOSED:
         # Its masks must keep the item order recorded at closing (selectors.mask_items).
         raise ValidationError(_("已结束的测评活动不再重新计分。"))
-    if questions is not None:
-        # The survey's questions as the submission read them (survey_questions: sort
-        # order, then id, options prefetched): the same items and options as below.
-        items = [
-            q
-            for q in questions
-            if q.kind == QuestionKind.RECOGNITION
-            and any(o.is_correct for o in q.options.all())
-        ]
-        satisfaction = [
-            (o.pk, o.value)
-            for q in questions
-            if q.kind == QuestionKind.SATISFACTION
-            for o in q.options.all()
-            if o.value is not None and o.value >= 1
-        ]
-    else:
-        items = list(recognition_items(campaign=campaign).prefetch_related("options"))
-        satisfaction = list(
-            Option.objects.filter(
-                question__survey_id=campaign.survey_id,
-                question__kind=QuestionKind.SATISFACTION,
-                value__gte=1,
-            ).values_list("id", "value")
-        )
+    # One response written with its answers at hand is scored by
+    # questionnaire.response_scores, in memory, by the same rules.
+    items = list(recognition_items(campaign=campaign).prefetch_related("options"))
+    satisfaction = list(
+        Option.objects.filter(
+            question__survey_id=campaign.survey_id,
+            question__kind=QuestionKind.SATISFACTION,
+            value__gte=1,
+        ).values_list("id", "value")
+    )
     if len(items) > MAX_RECOGNITION_ITEMS:
         raise ValidationError(
             _("认知题不能超过 %(n)s 道。") % {"n": MAX_RECOGNITION_ITEMS}

@@ -7,24 +7,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0005_burst_tallies'),
-        ('units', '0004_editors_publish'),
+        ("surveys", "0005_burst_tallies"),
+        ("units", "0004_editors_publish"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='response',
-            name='surveys_res_campaig_dbe4f0_idx',
+            model_name="response",
+            name="surveys_res_campaig_dbe4f0_idx",
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['campaign', 'unit', 'completed_at', 'recognition_correct', 'satisfaction_answers', 'satisfaction_positive', 'satisfaction_points'], name='response_unit_scores'),
+            model_name="response",
+            index=models.Index(
+                fields=[
+                    "campaign",
+                    "unit",
+                    "completed_at",
+                    "recognition_correct",
+                    "satisfaction_answers",
+                    "satisfaction_positive",
+                    "satisfaction_points",
+                ],
+                name="response_unit_scores",
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['campaign', 'recognition_answered_mask', 'recognition_correct_mask', 'completed_at'], name='response_item_masks'),
+            model_name="response",
+            index=models.Index(
+                fields=[
+                    "campaign",
+                    "recognition_answered_mask",
+                    "recognition_correct_mask",
+                    "completed_at",
+                ],
+                name="response_item_masks",
+            ),
         ),
     ]

@@ -26,7 +26,7 @@ from ..models import (
     InvitationCode,
     Response,
 )
-from ..selectors import open_campaign_rows, survey_questions
+from ..selectors import open_campaign_rows, survey_form
 from ..services import (
     SubmissionError,
     answers_parse,
@@ -279,7 +279,9 @@ def _questionnaire(
 ):
     """`link` is the unit's CampaignUnit when answering through its anonymous link: such
     answers are budgeted (ratelimit) and counted per network for the flags."""
-    questions = survey_questions(survey_id=campaign.survey_id)
+    # The campaign was read with its survey (select_related): its revision finds the
+    # questions in this worker's memory without a query.
+    questions = survey_form(survey=campaign.survey)
     errors: dict[str, str] = {}
     values = _draft_values(draft)
     key = uuid.uuid4()
@@ -408,7 +410,7 @@ def _blocks(questions, values, errors, *, seed: str, shuffle: bool):
     options as shown (value, label, checked; option_order for recognition items)."""
     blocks: list[dict] = []
     for number, question in enumerate(questions, start=1):
-        title = question.section.title if question.section else ""
+        title = question.section_title
         if not blocks or blocks[-1]["title"] != title:
             blocks.append({"title": title, "items": []})
         chosen = [v.strip() for v in values.get(question.code, []) if v]
@@ -432,10 +434,7 @@ def _blocks(questions, values, errors, *, seed: str, shuffle: bool):
                 if question.has_options
                 else [],
                 "multiple": question.kind == "multiple"
-                or (
-                    question.kind == "recognition"
-                    and sum(1 for o in question.options.all() if o.is_correct) > 1
-                ),
+                or (question.kind == "recognition" and question.correct_count > 1),
             }
         )
     return blocks

@@ -138,7 +138,9 @@ def test_api_scorecard_query_count(
     client, admin_user, scored, django_assert_max_num_queries
 ):
     _token, key = api_token_issue(user=admin_user, name="bi")
-    with django_assert_max_num_queries(8):
+    # 10 since the scorecard reads its flag counters and its item masks in queries of
+    # their own (5 instead of 3: tests/surveys/test_scorecard.py), which made it faster.
+    with django_assert_max_num_queries(10):
         assert (
             client.get(
                 f"/api/v1/campaigns/{scored.pk}/scorecard", **_bearer(key)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
-from surveys import ratelimit
+from surveys import questionnaire, ratelimit
 from surveys.models import Answer, CampaignUnit, NetworkTally, Response
 from tests.surveys.respondent import form_values
 
@@ -19,15 +19,20 @@ pytestmark = pytest.mark.django_db
 
 GOOD = {"q_R1": "A", "q_R2": ["A", "B"], "q_S1": "5", "q_S2": "0"}
 
-# The page: the link with its campaign, survey and unit (1), the questions with their
-# sections (2) and their options (3). No session, no user, no per-question query.
-PAGE_QUERIES = 3
-# A submission: the page's 3, the idempotency key (4), then in one transaction the
-# campaign's shared lock (5), the response (6), its answer rows (7), its scores (8) and
-# the network's tally (9); after commit the burst window (10). Savepoints and the
+# The page: the link with its campaign, survey and unit (1). The questions come from the
+# worker's memory under the survey's revision (surveys.questionnaire); before, they were
+# two queries more on every request. No session, no user, no per-question query.
+PAGE_QUERIES = 1
+# The first request of a worker for a survey revision reads the questions with their
+# sections and their options.
+FIRST_READ_EXTRA = 2
+# A submission: the page's 1, the idempotency key (2), then in one transaction the
+# campaign's shared lock (3), the response with its scores computed from the answers in
+# memory (4; they were a set-based UPDATE of their own), its answer rows (5) and the
+# network's tally (6); after commit the burst window (7). Savepoints and the
 # transaction's own statements are not counted here. On PostgreSQL the shared lock is
 # a SELECT … FOR SHARE followed by the read of the row (services.campaign_lock): one more.
-SUBMIT_QUERIES = 10 + (connection.vendor == "postgresql")
+SUBMIT_QUERIES = 7 + (connection.vendor == "postgresql")
 # The first answer from a network creates its tally row in a savepoint of its own.
 FIRST_ON_NETWORK_EXTRA = 1
 
@@ -59,10 +64,11 @@ def _submission(campaign):
     }
 
 
-def test_the_anonymous_page_takes_three_queries_whatever_the_number_of_questions(
+def test_the_anonymous_page_takes_one_query_whatever_the_number_of_questions(
     campaign,
 ):
     url = _url(campaign)
+    _phone().get(url)  # this worker now holds the questions
     with CaptureQueriesContext(connection) as page:
         response = _phone().get(url)
     assert response.status_code == 200
@@ -73,7 +79,18 @@ def test_the_anonymous_page_takes_three_queries_whatever_the_number_of_questions
     assert 'name="idempotency_key"' in body
 
 
-def test_a_submission_takes_ten_queries_eleven_on_postgresql(campaign):
+def test_the_first_page_of_a_worker_reads_the_questions_once(campaign):
+    url = _url(campaign)
+    questionnaire.forget_forms()
+    with CaptureQueriesContext(connection) as first:
+        assert _phone().get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert _phone().get(url).status_code == 200
+    assert len(_statements(first)) == PAGE_QUERIES + FIRST_READ_EXTRA
+    assert len(_statements(second)) == PAGE_QUERIES
+
+
+def test_a_submission_takes_seven_queries_eight_on_postgresql(campaign):
     url = _url(campaign)
     _phone().post(url, _submission(campaign))  # the network's tally row exists now
     data = _submission(campaign)
@@ -94,6 +111,7 @@ def test_a_submission_takes_ten_queries_eleven_on_postgresql(campaign):
 
 def test_the_first_answer_from_a_network_adds_its_tally_row(campaign):
     url, data = _url(campaign), _submission(campaign)
+    _phone().get(url)  # this worker now holds the questions
     with (
         CaptureQueriesContext(connection) as submit,
         TestCase.captureOnCommitCallbacks(execute=True),
