@@ -15,11 +15,18 @@ cookie Django sets for it.
 Invalidation: entries carry the generation they were rendered under, and every change
 that can alter a rendered lesson — any page saved, published, unpublished, moved or
 deleted (its title in a breadcrumb, a neighbour in 上一课/下一课, the course), an image,
-media item, document, tag or site saved or deleted — drops the generation, so every
-lesson renders anew once. Publishing is rare next to reading, and a whole-site
-generation needs no map of which lesson shows what. The generation is dropped at once
+media item, document, tag, site or page privacy saved or deleted — drops the
+generation, so every lesson renders anew once. Publishing is rare next to reading, and
+a whole-site generation needs no map of which lesson shows what. The generation is dropped at once
 and again after the transaction commits, so a page read in between cannot be stored as
 current.
+
+Fragments: a page the cache cannot serve (a logged-in learner, a query string such as
+WeChat's ?from=singlemessage, the first read after a change) is rendered, but its
+expensive, impersonal parts — breadcrumbs, header, cover, body, 上一课/下一课 — come
+from the same cache (LessonFragments, `{% lessonfragment %}`), keyed by the lesson's
+live revision and language and carrying the generation like whole pages, so they go
+stale exactly when pages do. Previews of drafts never use them.
 
 A Redis outage (config.outages): the cache then lives in each worker's memory, where
 one worker cannot hear another's invalidation, so lessons are rendered uncached until
@@ -89,6 +96,43 @@ def _generation(known: str | None) -> str:
     fresh = secrets.token_hex(8)
     cache.add(GENERATION_KEY, fresh, None)
     return cache.get(GENERATION_KEY) or fresh
+
+
+class LessonFragments:
+    """The cached parts of one lesson page render: read in one round trip with the
+    generation (before any of the queries that build them, so a change committed
+    meanwhile can only be stored under the generation it dropped), stored on a miss.
+
+    Each part is the same for every reader of the lesson's live revision in one
+    language: nothing personal goes into one (lesson_page.html).
+    """
+
+    PARTS = ("crumbs", "article", "nav")
+
+    def __init__(self, *, lesson):
+        language = get_language()
+        self.keys = {
+            part: (
+                f"courses:lesson-cache:fragment:{lesson.pk}:"
+                f"{lesson.live_revision_id}:{part}:{language}"
+            )
+            for part in self.PARTS
+        }
+        found = cache.get_many([GENERATION_KEY, *self.keys.values()])
+        self.usable = not _outage()
+        self.generation = _generation(found.get(GENERATION_KEY))
+        self.found = {
+            part: entry[1]
+            for part, key in self.keys.items()
+            if (entry := found.get(key)) is not None and entry[0] == self.generation
+        }
+
+    def get(self, part: str) -> str | None:
+        return self.found.get(part) if self.usable else None
+
+    def store(self, part: str, html: str) -> None:
+        if self.usable and not _outage():
+            cache.set(self.keys[part], (self.generation, html), TIMEOUT)
 
 
 def invalidate() -> None:
@@ -168,11 +212,11 @@ def _content_changed(sender, **kwargs):
 def connect_signals() -> None:
     """Wire the invalidation (CoursesConfig.ready). Renditions are left out: one is
     made while a page renders, with a URL derived from its image, which does count."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
     from taggit.models import Tag
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
-    from wagtail.models import Site
+    from wagtail.models import PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
     from wagtailmedia.models import get_media_model
 
@@ -182,12 +226,21 @@ def connect_signals() -> None:
     page_published.connect(_content_changed, dispatch_uid=f"{uid}.published")
     page_unpublished.connect(_content_changed, dispatch_uid=f"{uid}.unpublished")
     post_page_move.connect(_content_changed, dispatch_uid=f"{uid}.moved")
+    # Privacy set on a lesson or any page above it must reach stored lessons at once:
+    # a restricted page is never stored, but one stored before the restriction would
+    # otherwise stay public until it expired.
+    m2m_changed.connect(
+        _content_changed,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid=f"{uid}.pageviewrestriction.groups",
+    )
     for model in (
         get_image_model(),
         get_media_model(),
         get_document_model(),
         Tag,
         Site,
+        PageViewRestriction,
     ):
         label = model._meta.label_lower
         post_save.connect(_content_changed, sender=model, dispatch_uid=f"{uid}.{label}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -131,31 +132,85 @@ def course_outline(*, course: CoursePage, user) -> dict:
     }
 
 
-def lesson_context(*, lesson: LessonPage, user: User | None) -> dict:
-    """Course, neighbours, position and the learner's record (when `user` is given) for a
-    lesson page."""
-    course = CoursePage.objects.filter(path=lesson.path[: -Page.steplen]).first()
-    siblings = list(
-        LessonPage.objects.sibling_of(lesson)
-        .live()
-        .order_by("path")
-        .only("id", "title", "path", "url_path", "depth")
+def lesson_at(*, root: Page, path_components: list[str]) -> LessonPage | None:
+    """The live lesson at `root`/index/course/lesson/, or None.
+
+    Lessons sit exactly three levels below the site root (the 学习 index, a course, the
+    lesson), so one query on the indexed slug, checked against the whole url_path,
+    finds one; Wagtail's walk down the tree costs two queries a level.
+    """
+    if len(path_components) != 3:
+        return None
+    return (
+        LessonPage.objects.live()
+        .filter(
+            depth=root.depth + 3,
+            slug=path_components[-1],
+            url_path=f"{root.url_path}{'/'.join(path_components)}/",
+        )
+        .first()
     )
-    position = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
-    progress = (
-        LessonProgress.objects.filter(user=user, lesson=lesson).first()
-        if user
-        else None
-    )
-    return {
-        "course": course,
-        "previous_lesson": siblings[position - 1] if position > 0 else None,
-        "next_lesson": siblings[position + 1] if position + 1 < len(siblings) else None,
-        "lesson_number": position + 1,
-        "lesson_total": len(siblings),
-        "progress": progress,
-        "tags": list(lesson.tags.all()),
-    }
+
+
+class LessonNavigation:
+    """A lesson's course, neighbours, position and tags, each read on first use.
+
+    The lesson page's cached fragments (courses.cache) hold everything drawn from these,
+    so a page whose fragments are in the cache never runs the queries.
+    """
+
+    def __init__(self, lesson: LessonPage):
+        self.lesson = lesson
+
+    @cached_property
+    def course(self) -> CoursePage | None:
+        return CoursePage.objects.filter(path=self.lesson.path[: -Page.steplen]).first()
+
+    @cached_property
+    def _siblings(self) -> list[LessonPage]:
+        return list(
+            LessonPage.objects.sibling_of(self.lesson)
+            .live()
+            .order_by("path")
+            .only("id", "title", "path", "url_path", "depth")
+        )
+
+    @cached_property
+    def _position(self) -> int:
+        return next(
+            (i for i, s in enumerate(self._siblings) if s.pk == self.lesson.pk), 0
+        )
+
+    @property
+    def previous_lesson(self) -> LessonPage | None:
+        return self._siblings[self._position - 1] if self._position > 0 else None
+
+    @property
+    def next_lesson(self) -> LessonPage | None:
+        position = self._position + 1
+        return self._siblings[position] if position < len(self._siblings) else None
+
+    @property
+    def lesson_number(self) -> int:
+        return self._position + 1
+
+    @property
+    def lesson_total(self) -> int:
+        return len(self._siblings)
+
+    @cached_property
+    def tags(self) -> list:
+        return list(self.lesson.tags.all())
+
+
+def lesson_context(
+    *, lesson: LessonPage, user: User | None, progress: LessonProgress | None = None
+) -> dict:
+    """Navigation (read lazily) and the learner's record (when `user` is given; read
+    unless the caller already has it) for a lesson page."""
+    if user and progress is None:
+        progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
+    return {"nav": LessonNavigation(lesson), "progress": progress if user else None}
 
 
 def learning_history(*, user: User) -> QuerySet[LessonProgress]:

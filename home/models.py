@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.url_routing import RouteResult
 
 
 class HomePage(Page):
@@ -21,6 +22,17 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("首页")
+
+    def route(self, request, path_components):
+        from courses.selectors import lesson_at
+
+        # Lessons are the most read pages: one query finds one where Wagtail's walk
+        # down the tree costs six (docs/benchmarks.md, "Lesson page"). Anything else,
+        # or a path that names no live lesson, takes Wagtail's own route.
+        lesson = lesson_at(root=self, path_components=path_components)
+        if lesson is not None:
+            return RouteResult(lesson)
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import home_sections

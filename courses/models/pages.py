@@ -191,8 +191,9 @@ class LessonPage(SegmentedSearchMixin, Page):
         if self.records_progress(request) and request.method == "GET":
             from ..services import lesson_open
 
-            # Opening the lesson starts the server-side reading clock.
-            lesson_open(user=request.user, lesson=self)
+            # Opening the lesson starts the server-side reading clock; the record it
+            # returns is the one the page shows (get_context need not read it again).
+            request.lesson_progress = lesson_open(user=request.user, lesson=self)
         response = super().serve(request, *args, **kwargs)
         if not request.user.is_authenticated and not getattr(
             request, "is_preview", False
@@ -217,9 +218,18 @@ class LessonPage(SegmentedSearchMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         recording = self.records_progress(request)
         context.update(
-            lesson_context(lesson=self, user=request.user if recording else None)
+            lesson_context(
+                lesson=self,
+                user=request.user if recording else None,
+                progress=getattr(request, "lesson_progress", None),
+            )
         )
         context["records_progress"] = recording
+        if self.pk is not None and not getattr(request, "is_preview", False):
+            from ..cache import LessonFragments
+
+            # A preview may show a draft: only the live revision's parts are kept.
+            context["lesson_fragments"] = LessonFragments(lesson=self)
         return context
 
 

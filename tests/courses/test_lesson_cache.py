@@ -7,6 +7,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
+from wagtail.models import PageViewRestriction
 
 from courses.cache import HIT_HEADER
 from courses.models import LessonProgress
@@ -197,3 +198,89 @@ def test_while_redis_is_down_lessons_render_uncached(client, lesson, monkeypatch
         assert "l2正文" in page.content.decode()
     monkeypatch.setattr(lesson_cache, "_outage", lambda: False)
     assert Client().get(lesson.url)[HIT_HEADER] == "hit"
+
+
+def test_privacy_set_above_a_stored_lesson_applies_at_once(client, learning, lesson):
+    _warm(client, lesson.url)
+    PageViewRestriction.objects.create(
+        page=learning["course"], restriction_type=PageViewRestriction.LOGIN
+    )
+    page = Client().get(lesson.url)
+    assert page.status_code == 302
+    assert HIT_HEADER not in page
+
+
+# Fragments: pages the whole-page cache does not serve still take their shared parts
+# (breadcrumbs, header to body, 上一课/下一课) from the cache.
+
+
+def test_a_rendered_page_takes_its_shared_parts_from_the_cache(
+    client, learning, lesson, django_assert_num_queries
+):
+    first = client.get(lesson.url + "?from=singlemessage")
+    # Routing (site, home page, lesson) and Wagtail's privacy check (2): no course,
+    # neighbours, tags or cover.
+    with django_assert_num_queries(5):
+        second = Client().get(lesson.url + "?from=timeline")
+    assert HIT_HEADER not in second
+    body = second.content.decode()
+    assert TOKEN.sub("", body).replace("timeline", "singlemessage") == TOKEN.sub(
+        "", first.content.decode()
+    )
+    assert "l2正文" in body and "第 2 / 3 课" in body and "课程甲" in body
+    assert 'rel="prev"' in body and 'rel="next"' in body
+
+
+def test_a_learner_gets_the_shared_parts_and_their_own_progress(
+    client, lesson, villager
+):
+    client.get(lesson.url + "?a=1")
+    learner = Client()
+    learner.force_login(villager)
+    body = learner.get(lesson.url).content.decode()
+    assert "第 2 / 3 课" in body and "l2正文" in body
+    assert "我已学完" in body and "登录后可以记录学习进度" not in body
+    assert "data-report-url" in body
+    anonymous = Client().get(lesson.url + "?a=2").content.decode()
+    assert "我已学完" not in anonymous and "data-report-url" not in anonymous
+
+
+def test_publishing_reaches_a_rendered_page_at_once(client, lesson):
+    client.get(lesson.url + "?a=1")
+    lesson.body = [{"type": "rich_text", "value": "<p>修订后的正文</p>"}]
+    publish(lesson)
+    body = Client().get(lesson.url + "?a=2").content.decode()
+    assert "修订后的正文" in body and "l2正文" not in body
+
+
+def test_a_course_or_neighbour_change_reaches_a_rendered_page(client, learning, lesson):
+    client.get(lesson.url + "?a=1")
+    course = learning["course"]
+    course.title = "课程甲（新版）"
+    publish(course)
+    make_lesson(course, "l4")
+    body = Client().get(lesson.url + "?a=2").content.decode()
+    assert "课程甲（新版）" in body and "第 2 / 4 课" in body
+
+
+def test_a_preview_of_a_draft_never_shows_or_stores_the_live_parts(client, lesson):
+    client.get(lesson.url + "?a=1")
+    lesson.body = [{"type": "rich_text", "value": "<p>草稿正文</p>"}]
+    preview = lesson.make_preview_request().content.decode()
+    assert "草稿正文" in preview and "l2正文" not in preview
+    live = Client().get(lesson.url + "?a=2").content.decode()
+    assert "l2正文" in live and "草稿正文" not in live
+
+
+def test_while_redis_is_down_the_shared_parts_are_rendered(client, lesson, monkeypatch):
+    """During an outage another worker's invalidation may not reach this one's memory,
+    so stored parts are not used: here a change that invalidates nothing shows at
+    once."""
+    from courses import cache as lesson_cache
+    from courses.models import LessonPage
+
+    client.get(lesson.url + "?a=1")
+    LessonPage.objects.filter(pk=lesson.pk).update(summary="停机期间的摘要")
+    assert "停机期间的摘要" not in Client().get(lesson.url + "?a=2").content.decode()
+    monkeypatch.setattr(lesson_cache, "_outage", lambda: True)
+    assert "停机期间的摘要" in Client().get(lesson.url + "?a=3").content.decode()
