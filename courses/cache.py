@@ -52,6 +52,8 @@ GENERATION_KEY = "courses:lesson-cache:generation"
 # within minutes even without an invalidating change.
 TIMEOUT = getattr(settings, "LESSON_CACHE_SECONDS", 600)
 CACHEABLE_ATTRIBUTE = "lesson_cacheable"
+# Set on a request by courses.asgi: answer from the cache or not at all.
+HITS_ONLY_ATTRIBUTE = "lesson_cache_hits_only"
 HIT_HEADER = "X-Lesson-Cache"
 # Placeholder for the per-reader CSRF token in a stored page: not a token alphabet.
 TOKEN_HOLE = "\x00csrf\x00"  # noqa: S105 - a placeholder, not a secret
@@ -150,16 +152,20 @@ class LessonCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # courses.asgi asks for stored pages only: it must never reach a view.
+        hits_only = getattr(request, HITS_ONLY_ATTRIBUTE, False)
         if not request_cacheable(request):
-            return self.get_response(request)
+            return _not_stored() if hits_only else self.get_response(request)
         key = _key(request)
         found = cache.get_many([GENERATION_KEY, key])
         if _outage():
-            return self.get_response(request)
+            return _not_stored() if hits_only else self.get_response(request)
         generation = _generation(found.get(GENERATION_KEY))
         entry = found.get(key)
         if entry is not None and entry[0] == generation:
             return self._from_cache(request, entry)
+        if hits_only:
+            return _not_stored()
         response = self.get_response(request)
         if self._storable(request, response) and not _outage():
             content = _TOKEN_FIELD.sub(
@@ -196,6 +202,12 @@ class LessonCacheMiddleware:
         response = HttpResponse(content, headers=headers)
         response[HIT_HEADER] = "hit"
         return response
+
+
+def _not_stored() -> HttpResponse:
+    """The answer to a hits-only request without a current stored page (no HIT_HEADER):
+    courses.asgi passes the request on to Django's handler instead."""
+    return HttpResponse(status=204)
 
 
 def _page_changed(sender, instance=None, **kwargs):
