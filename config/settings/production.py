@@ -6,7 +6,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import DATABASES, SECRET_KEY, database_pool, env_bool
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -15,6 +15,9 @@ if not SECRET_KEY or len(SECRET_KEY) < 50:
     )
 
 DEBUG = False
+# Each worker keeps up to this many PostgreSQL connections open and shares them among its
+# threads (config.settings.base.database_pool); 0 opens one per request instead.
+database_pool(DATABASES["default"], int(os.environ.get("DATABASE_POOL_MAX_SIZE", "20")))
 STORAGES = {
     "default": {"BACKEND": "courses.storage.MediaStorage"},
     "staticfiles": {

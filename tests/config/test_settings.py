@@ -49,6 +49,85 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         _reload("config.settings.production")
 
 
+def test_a_connection_pool_only_when_asked_for_and_only_on_postgresql(monkeypatch):
+    monkeypatch.delenv("DATABASE_POOL_MAX_SIZE", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal:5432/qinglian")
+    base = _reload("config.settings.base")
+    assert "pool" not in base.DATABASES["default"].get("OPTIONS", {})
+
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "8")
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
+    base = _reload("config.settings.base")
+    database = base.DATABASES["default"]
+    assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10}
+    # Django refuses a pool beside persistent connections.
+    assert database["CONN_MAX_AGE"] == 0
+    # The pool checks a connection before handing it out, so a database restart costs
+    # no request (tests/faults).
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///db.sqlite3")
+    base = _reload("config.settings.base")
+    assert "pool" not in base.DATABASES["default"]["OPTIONS"]
+
+
+def test_production_pools_postgresql_connections_by_default(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal:5432/qinglian")
+    monkeypatch.delenv("DATABASE_POOL_MAX_SIZE", raising=False)
+    _reload("config.settings.base")
+    production = _reload("config.settings.production")
+    assert production.DATABASES["default"]["OPTIONS"]["pool"]["max_size"] == 20
+
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "0")
+    _reload("config.settings.base")
+    production = _reload("config.settings.production")
+    assert "pool" not in production.DATABASES["default"].get("OPTIONS", {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_share_the_pools_connections_on_postgresql():
+    """Twelve threads, each with a query as a request or a live socket makes, reuse at
+    most the pool's three connections instead of opening twelve."""
+    import copy
+    import threading
+
+    from django.db import connections
+
+    default = connections["default"]
+    if default.vendor != "postgresql":
+        pytest.skip("connection pools are PostgreSQL's")
+    settings = copy.deepcopy(default.settings_dict)
+    settings["CONN_MAX_AGE"] = 0
+    settings["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 3, "timeout": 10}
+    # A database wrapper of its own per thread, as Django gives each thread; the pool
+    # is shared by every wrapper of one alias.
+    wrapper_class = type(default)
+    backends, errors = set(), []
+
+    def work():
+        wrapper = wrapper_class(settings, alias="pool-test")
+        try:
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid(), pg_sleep(0.05)")
+                backends.add(cursor.fetchone()[0])
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            wrapper.close()  # back to the pool
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        wrapper_class(settings, alias="pool-test").close_pool()
+    assert errors == []
+    assert 1 <= len(backends) <= 3
+
+
 @pytest.fixture(autouse=True)
 def _restore_settings_modules():
     yield
