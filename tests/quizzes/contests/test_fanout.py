@@ -153,3 +153,21 @@ async def _five_phones(contest, host):
     for phone in phones:
         await phone.disconnect()
     return states
+
+
+def test_a_phase_change_reaches_the_phones_without_the_sync_thread(
+    contest, host, monkeypatch
+):
+    """Channels' own dispatch hops to its one sync thread before every message; a
+    hall's phones queued there one by one at each phase change. The contest sockets
+    skip it (their database work goes through database_sync_to_async, which closes
+    stale connections itself), so a phase change is delivered even if that hop
+    would never return."""
+    import channels.consumer
+
+    async def never(*args, **kwargs):
+        raise AssertionError("the phase change waited for the sync thread")
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", never)
+    states = async_to_sync(_five_phones)(contest, host)
+    assert [s["phase"] for s in states] == [Phase.READING] * 5
