@@ -179,13 +179,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _key_prefix() -> str:
+    return f"bench-contest-{os.getpid()}"
+
+
 def _start_servers(args, database_url: str, logs: Path) -> list[dict]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
-        # As docs/deploy.md has production: a connection per request (ASGI threads).
+        # As production has it (config/settings/production.py): a pool of connections
+        # per process, never one per call. SQLite ignores it.
         "DATABASE_CONN_MAX_AGE": "0",
+        "DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE", "20"),
+        # Keys of this run only: every throwaway database numbers its contest 1, and the
+        # group of an earlier run still lists that run's dead channels for a day, which
+        # every phase change would write to.
+        "CACHE_KEY_PREFIX": _key_prefix(),
     }
     servers = []
     for i in range(args.processes):
@@ -206,6 +216,7 @@ def _start_servers(args, database_url: str, logs: Path) -> list[dict]:
                 "--lifespan",
                 "off",
                 "--no-access-log",
+                *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
                 "--log-level",
                 "warning",
             ],
@@ -256,6 +267,19 @@ def _process_figures(pid: int) -> tuple[float, float]:
     return peak, (int(fields[11]) + int(fields[12])) / ticks
 
 
+def _forget_keys(prefix: str) -> None:
+    """Drop this run's channel-layer keys (groups, queues) from Redis."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 def _stop(servers: list[dict]) -> None:
     for server in servers:
         if server["process"].poll() is None:
@@ -285,6 +309,8 @@ class Hall:
     answer_seconds: int
     rng: random.Random
     delays_ms: list[float] = field(default_factory=list)
+    # The same delays by the phase changed to, to tell which change is slow.
+    by_phase: dict[str, list[float]] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     replies: dict[str, int] = field(default_factory=dict)
     joined: int = 0
@@ -302,7 +328,9 @@ class Hall:
             and message.get("sent_at") is not None
             and message["phase"] != "lobby"
         ):
-            self.delays_ms.append((received - message["sent_at"]) * 1000)
+            delay = (received - message["sent_at"]) * 1000
+            self.delays_ms.append(delay)
+            self.by_phase.setdefault(message["phase"], []).append(delay)
 
     def count(self, what: str) -> None:
         self.replies[what] = self.replies.get(what, 0) + 1
@@ -572,6 +600,7 @@ def main() -> int:
             queries = _snapshot_queries(built["contest"])
         finally:
             _stop(servers)
+            _forget_keys(_key_prefix())
             connection.close()
             creation.destroy_test_db(original_name, verbosity=0)
     finally:
@@ -595,6 +624,12 @@ def main() -> int:
             f"p95 {_percentile(delays, 0.95):.1f}  p99 {_percentile(delays, 0.99):.1f}  "
             f"max {max(delays):.1f}"
         )
+        for phase, values in sorted(hall.by_phase.items()):
+            print(
+                f"  {phase}: {len(values)} deliveries, median "
+                f"{statistics.median(values):.1f}  p99 {_percentile(values, 0.99):.1f}"
+                f"  max {max(values):.1f}"
+            )
     print(
         f"answers sent {counted['sent']} (after the close: {counted['late']}), "
         f"stored {counted['stored']}, replies "
