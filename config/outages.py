@@ -28,6 +28,7 @@ from collections.abc import Callable
 from channels_redis.core import RedisChannelLayer
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,9 @@ def _degrading(name: str):
     return method
 
 
+_CLIENTS: dict = {}
+
+
 class DegradingRedisCache(RedisCache):
     """Django's Redis cache that falls back to process memory while Redis is down.
 
@@ -167,6 +171,20 @@ class DegradingRedisCache(RedisCache):
                 "OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES},
             },
         )
+
+    @cached_property
+    def _cache(self):
+        # Under ASGI Django makes a cache object per request, and each had a client,
+        # so a connection pool, of its own: every request opened a connection to Redis
+        # (measured: 5,539 connections for 5,510 lesson pages). One client per server
+        # and options in a process; redis-py's pool is safe across threads.
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS.setdefault(
+                key, self._class(self._servers, **self._options)
+            )
+        return client
 
     def _remember_deletes(self, name, args, kwargs):
         version = kwargs.get("version")

@@ -284,3 +284,15 @@ def test_while_redis_is_down_the_shared_parts_are_rendered(client, lesson, monke
     assert "停机期间的摘要" not in Client().get(lesson.url + "?a=2").content.decode()
     monkeypatch.setattr(lesson_cache, "_outage", lambda: True)
     assert "停机期间的摘要" in Client().get(lesson.url + "?a=3").content.decode()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL")
+def test_cache_objects_share_one_redis_client():
+    """Django makes a cache object per request under ASGI: they must not each open a
+    connection to Redis (config.outages.DegradingRedisCache)."""
+    from django.core.cache import caches
+
+    first = caches.create_connection("default")
+    second = caches.create_connection("default")
+    assert first is not second
+    assert first._cache is second._cache
