@@ -61,6 +61,20 @@ _HEADERS_NOT_KEPT = {"content-length", "set-cookie", "vary", HIT_HEADER.lower()}
 _TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]+)(")')
 
 
+# Paths at which this process has served a lesson page (LessonPage.serve): courses.asgi
+# serves GETs of these past Django's ASGI handler. A site has far fewer lessons than
+# the limit; a full set is emptied and learned again.
+lesson_paths: set[str] = set()
+MAX_LESSON_PATHS = 10_000
+
+
+def lesson_path_seen(path: str) -> None:
+    if path not in lesson_paths:
+        if len(lesson_paths) >= MAX_LESSON_PATHS:
+            lesson_paths.clear()
+        lesson_paths.add(path)
+
+
 def _outage() -> bool:
     outage = getattr(cache, "outage", None)
     return bool(outage is not None and outage.down)

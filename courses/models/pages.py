@@ -195,11 +195,13 @@ class LessonPage(SegmentedSearchMixin, Page):
             # returns is the one the page shows (get_context need not read it again).
             request.lesson_progress = lesson_open(user=request.user, lesson=self)
         response = super().serve(request, *args, **kwargs)
-        if not request.user.is_authenticated and not getattr(
-            request, "is_preview", False
-        ):
-            from ..cache import CACHEABLE_ATTRIBUTE
+        if getattr(request, "is_preview", False):
+            return response
+        from ..cache import CACHEABLE_ATTRIBUTE, lesson_path_seen
 
+        # Later GETs of this path skip Django's ASGI handler (courses.asgi).
+        lesson_path_seen(request.path)
+        if not request.user.is_authenticated:
             # The anonymous version holds nothing personal: courses.cache may keep it.
             setattr(response, CACHEABLE_ATTRIBUTE, True)
         return response

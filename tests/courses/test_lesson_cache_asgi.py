@@ -1,4 +1,4 @@
-"""Stored lesson pages answered before Django's ASGI handler (courses.asgi)."""
+"""Lesson pages served past Django's ASGI handler (courses.asgi)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import re
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
+from django.http import HttpResponse
 from django.test import Client
 
 from courses.asgi import LessonCacheApp
-from courses.cache import HIT_HEADER
+from courses.cache import HIT_HEADER, lesson_paths
 from tests.courses.conftest import publish
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +23,7 @@ TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 
 
 class Django:
-    """Stands in for Django's handler: counts the requests that reach it and answers
-    as the lesson cache would (a miss)."""
+    """Stands in for Django's ASGI handler: counts the requests that reach it."""
 
     def __init__(self):
         self.calls = 0
@@ -38,15 +40,15 @@ class Django:
         await send({"type": "http.response.body", "body": b"rendered"})
 
 
-def _get(app, path, *, query=b"", cookies=b""):
+def _scope(path, *, query=b"", cookies=b"", method="GET"):
     headers = [(b"host", b"testserver")]
     if cookies:
         headers.append((b"cookie", cookies))
-    scope = {
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -56,6 +58,10 @@ def _get(app, path, *, query=b"", cookies=b""):
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
     }
+
+
+def _get(app, path, **kwargs):
+    scope = _scope(path, **kwargs)
 
     async def request():
         messages = []
@@ -79,22 +85,26 @@ def lesson(learning):
 
 
 @pytest.fixture
-def app():
-    return LessonCacheApp(Django())
+def app(monkeypatch):
+    app = LessonCacheApp(Django())
+    # Rendering runs on a worker thread, whose database connection would not see the
+    # test's transaction: the thread's part is tested on its own below.
+    monkeypatch.setattr(app, "_render", lambda scope: HttpResponse(b"rendered here"))
+    return app
 
 
 def _stored(client, app, lesson):
-    """The page stored by the lesson cache, and its path learned by `app`."""
+    """The page stored by the lesson cache, its path noted by LessonPage.serve."""
+    lesson_paths.clear()
     assert client.get(lesson.url)[HIT_HEADER] == "miss"
-    _get(app, lesson.url)
-    assert app.app.calls == 1
+    assert lesson.url in lesson_paths
     return Client().get(lesson.url)
 
 
 def test_a_stored_page_is_answered_without_django_s_handler(client, app, lesson):
     through_django = _stored(client, app, lesson)
     status, headers, body = _get(app, lesson.url)
-    assert app.app.calls == 1
+    assert app.app.calls == 0
     assert status == 200
     assert headers[b"X-Lesson-Cache"] == b"hit"
     assert b"l2\xe6\xad\xa3\xe6\x96\x87" in body  # l2正文
@@ -112,31 +122,61 @@ def test_each_reader_gets_their_own_csrf_token(client, app, lesson):
     assert len(tokens) == 3
 
 
-def test_a_session_query_string_or_unknown_path_goes_to_django(client, app, lesson):
+def test_other_gets_of_a_lesson_are_rendered_past_django_s_handler(client, app, lesson):
     _stored(client, app, lesson)
     session = f"{settings.SESSION_COOKIE_NAME}=abc".encode()
-    _get(app, lesson.url, cookies=session)
-    _get(app, lesson.url, cookies=b"messages=x")
-    _get(app, lesson.url, query=b"from=singlemessage")
+    for kwargs in ({"cookies": session}, {"query": b"from=singlemessage"}):
+        assert _get(app, lesson.url, **kwargs)[2] == b"rendered here"
+    assert app.app.calls == 0
+
+
+def test_other_paths_and_methods_go_to_django(client, app, lesson):
+    _stored(client, app, lesson)
     _get(app, "/learn/")
-    assert app.app.calls == 5
+    _get(app, lesson.url, method="POST")
+    assert app.app.calls == 2
 
 
-def test_a_published_change_goes_to_django_to_be_rendered(client, app, lesson):
+def test_a_published_change_is_rendered_anew(client, app, lesson):
     _stored(client, app, lesson)
     lesson.body = [{"type": "rich_text", "value": "<p>修订后的正文</p>"}]
     publish(lesson)
-    status, _headers, body = _get(app, lesson.url)
-    assert app.app.calls == 2 and body == b"rendered"
+    assert _get(app, lesson.url)[2] == b"rendered here"
 
 
-def test_while_redis_is_down_pages_go_to_django(client, app, lesson, monkeypatch):
+def test_while_redis_is_down_pages_are_rendered(client, app, lesson, monkeypatch):
     from courses import cache as lesson_cache
 
     _stored(client, app, lesson)
     monkeypatch.setattr(lesson_cache, "_outage", lambda: True)
-    _get(app, lesson.url)
-    assert app.app.calls == 2
+    assert _get(app, lesson.url)[2] == b"rendered here"
+
+
+@pytest.fixture
+def no_connection_closing():
+    """As Django's test client: the request signals must not close the connection
+    that holds the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_the_rendering_runs_django_s_whole_stack(
+    client, lesson, villager, no_connection_closing
+):
+    app = LessonCacheApp(Django())
+    scope = _scope(lesson.url, query=b"from=singlemessage")
+    response = app._render(scope)
+    body = response.content.decode()
+    assert response.status_code == 200 and HIT_HEADER not in response
+    assert "l2正文" in body and "from%3Dsinglemessage" in body
+    assert "Content-Security-Policy" in response
+    client.force_login(villager)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    body = app._render(_scope(lesson.url, cookies=cookie.encode())).content.decode()
+    assert "我已学完" in body
 
 
 def test_the_site_serves_http_through_the_lesson_cache():
