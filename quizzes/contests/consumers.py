@@ -61,6 +61,9 @@ PIN_WINDOW = 600
 
 _clock = time.monotonic
 TICK_SECONDS = 0.2
+# A phase change that no group event has brought to a process this long after its clock
+# saw it is pushed by the clock (events normally arrive within a few hundred ms).
+LOCAL_PUSH_AFTER = 1.5
 # The host's "answered n/N" at most once a second, however many answers arrive.
 COUNTER_SECONDS = 1.0
 
@@ -83,52 +86,151 @@ def pin_missed(address: str) -> None:
             cache.incr(key)
 
 
-# Channels runs every database call of a process on one thread, in order. The clock, the
-# phase snapshot, each phone's own state and the answers need no order among
-# themselves, so they run on a pool of threads (each with its own connection): a phase
-# change's read never queues behind a hall's answers, and on PostgreSQL answers are
-# stored side by side. The unique constraint, not the order, keeps one answer each.
+# Channels runs every database call of a process on one thread, in order. Nothing a
+# contest socket does needs that order — the clock, the phase snapshot, joins, each
+# phone's own state, the host's screen and controls, the answers — so all of it runs on
+# a pool of threads (each with a connection from the worker's pool): a phase change's
+# read never queues behind a hall joining or answering, and on PostgreSQL answers are
+# stored side by side. The unique constraint, not the order, keeps one answer each;
+# compare-and-set moves, not the order, keep one phase change.
 pooled = functools.partial(database_sync_to_async, thread_sensitive=False)
 
 
 class _ContestClock:
     """The countdown of one contest in this process, running while at least one of its
     sockets is open here. It ticks at the fastest pace its sockets ask for and hands
-    the "answered n/N" counts to the host sockets among them."""
+    the "answered n/N" counts to the host sockets among them.
+
+    It is also the fan-out's safety net. Each tick reads the contest's phase anyway; a
+    change that no group event has brought to this process within LOCAL_PUSH_AFTER
+    (Redis is down, or the event was lost with a Redis restart) is pushed to the
+    sockets here by the clock itself, so a hall plays on through a Redis outage. When
+    the channel layer re-joins after an outage, every socket gets a fresh state."""
 
     def __init__(self, contest_id: int):
         self.contest_id = contest_id
         self.sockets: set[_ContestSocket] = set()
         self.task: asyncio.Task | None = None
+        # (phase, index, paused) as this process's sockets were last told it
+        self.delivered: tuple | None = None
+        # when the tick first saw a change no event has brought yet
+        self.pending_since: float | None = None
+        self.event_seen = False
+
+    def event_arrived(self) -> None:
+        """A group event of this contest reached a socket here: the sockets are being
+        told the phase, so the next tick takes what it reads as delivered."""
+        self.event_seen = True
 
     async def run(self):
         while self.sockets:
             await asyncio.sleep(min(s.tick_seconds for s in self.sockets))
             hosts = [s for s in self.sockets if isinstance(s, HostConsumer)]
             try:
-                count = await self._tick(counting=bool(hosts))
+                key, count = await self._tick(counting=bool(hosts))
             except Exception:  # noqa: BLE001 - the countdown must outlive one bad read
                 logger.exception("contest %s: tick failed", self.contest_id)
                 continue
+            if key is not None:
+                await self._watch(key)
             if count is not None:
                 for host in hosts:
                     await host.answered(count)
 
+    async def _watch(self, key: tuple) -> None:
+        if self.event_seen or self.delivered is None:
+            self.event_seen = False
+            self.delivered, self.pending_since = key, None
+            return
+        if key == self.delivered:
+            self.pending_since = None
+            return
+        now = time.monotonic()
+        if self.pending_since is None:
+            self.pending_since = now
+        elif now - self.pending_since >= LOCAL_PUSH_AFTER:
+            logger.warning(
+                "contest %s: phase change pushed by this process's clock "
+                "(no group event; Redis down?)",
+                self.contest_id,
+            )
+            await self.push_local(phase=key[0], index=key[1])
+            self.delivered, self.pending_since = key, None
+
+    async def push_local(self, *, phase: str | None = None, index: int | None = None):
+        """Every socket of the contest here reads its state as after a group event,
+        the phones sharing one snapshot read."""
+        event = {
+            "type": "contest.phase",
+            "contest": self.contest_id,
+            "phase": phase,
+            "index": index,
+            "sent_at": time.time(),
+            "local": True,
+        }
+        for socket in list(self.sockets):
+            with contextlib.suppress(Exception):
+                await socket.contest_phase(event)
+
     @pooled
-    def _tick(self, *, counting: bool) -> dict | None:
+    def _tick(self, *, counting: bool) -> tuple[tuple | None, dict | None]:
         contest = Contest.objects.filter(pk=self.contest_id).first()
         if contest is None:
-            return None
+            return None, None
         contest = services.contest_tick(contest=contest)
+        key = (contest.phase, contest.current_index, contest.paused_at is not None)
         if not counting or contest.phase != Phase.ANSWERING:
-            return None
-        return selectors.answered_count(contest=contest)
+            return key, None
+        return key, selectors.answered_count(contest=contest)
 
 
 _clocks: dict[int, _ContestClock] = {}
 
 
+def _clock_of(socket) -> _ContestClock | None:
+    clock = _clocks.get(getattr(socket, "contest_id", None))
+    return clock if clock is not None and socket in clock.sockets else None
+
+
+def _listen(layer) -> None:
+    """Subscribe to the channel layer's pause / re-join notices, once per layer."""
+    listeners = getattr(layer, "listeners", None)
+    if listeners is not None and _layer_changed not in listeners:
+        listeners.append(_layer_changed)
+
+
+def _layer_changed(live: bool) -> None:
+    """Called by the channel layer, possibly from another thread's event loop: each
+    clock is pushed from its own loop. On a pause nothing is sent (the clocks push
+    what changes); on the re-join every socket catches up at once."""
+    if not live:
+        return
+    for clock in list(_clocks.values()):
+        task = clock.task
+        if task is None or task.done():
+            continue
+        loop = task.get_loop()
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_start_push, clock)
+
+
+def _event_arrived(socket, event: dict) -> None:
+    clock = _clock_of(socket)
+    if clock is not None and not event.get("local"):
+        clock.event_arrived()
+
+
+_pushes: set[asyncio.Task] = set()
+
+
+def _start_push(clock: _ContestClock) -> None:
+    task = asyncio.ensure_future(clock.push_local())
+    _pushes.add(task)
+    task.add_done_callback(_pushes.discard)
+
+
 def _clock_attach(socket: _ContestSocket) -> None:
+    _listen(socket.channel_layer)
     clock = _clocks.get(socket.contest_id)
     loop = asyncio.get_running_loop()
     if (
@@ -262,7 +364,7 @@ class HostConsumer(_ContestSocket):
             self.last_count, self.last_count_sent = count, now
             await self.send_json({"type": "answered", **count})
 
-    @database_sync_to_async
+    @pooled
     def _allowed(self) -> bool:
         user = self.scope.get("user")
         contest = Contest.objects.filter(pk=self.contest_id).first()
@@ -275,7 +377,7 @@ class HostConsumer(_ContestSocket):
         except services.ContestError as error:
             await self._error(error.code, error.message)
 
-    @database_sync_to_async
+    @pooled
     def _control(self, action: str, content: dict):
         user = self.scope.get("user")
         contest = Contest.objects.get(pk=self.contest_id)
@@ -303,7 +405,29 @@ class HostConsumer(_ContestSocket):
             raise services.ContestError("malformed", _("消息格式不正确。"))
 
     async def contest_phase(self, event):
-        await self._send_state(sent_at=event.get("sent_at"))
+        """Read the host's state again, at most one read at a time: events that arrive
+        during a read (a hall joining, 500 "a player joined" in a minute) are answered
+        by one more read after it, not one each. The read runs beside the socket's
+        other messages, so the host's controls are never queued behind it."""
+        _event_arrived(self, event)
+        self.latest_event = event
+        task = getattr(self, "refresh_task", None)
+        if task is None or task.done():
+            self.refresh_task = asyncio.ensure_future(self._refresh())
+
+    async def _refresh(self):
+        while getattr(self, "latest_event", None) is not None:
+            event, self.latest_event = self.latest_event, None
+            try:
+                await self._send_state(sent_at=event.get("sent_at"))
+            except Exception:  # noqa: BLE001 - the next event reads again
+                logger.exception("contest %s: host state failed", self.contest_id)
+
+    async def disconnect(self, code):
+        task = getattr(self, "refresh_task", None)
+        if task is not None:
+            task.cancel()
+        await super().disconnect(code)
 
     async def _send_state(self, sent_at: float | None = None):
         state = await self._state()
@@ -311,7 +435,7 @@ class HostConsumer(_ContestSocket):
             state["sent_at"] = sent_at
         await self.send_json(state)
 
-    @database_sync_to_async
+    @pooled
     def _state(self) -> dict:
         contest = Contest.objects.get(pk=self.contest_id)
         return selectors.host_state(contest=contest, now=timezone.now())
@@ -337,15 +461,15 @@ class PlayerConsumer(_ContestSocket):
     def _address(self) -> str:
         return (self.scope.get("client") or ("", 0))[0]
 
-    @database_sync_to_async
+    @pooled
     def _guessing(self) -> bool:
         return pin_guessing(self._address())
 
-    @database_sync_to_async
+    @pooled
     def _missed(self) -> None:
         pin_missed(self._address())
 
-    @database_sync_to_async
+    @pooled
     def _contest_id(self) -> int | None:
         contest = services.contest_by_pin(pin=self.pin)
         return contest.pk if contest else None
@@ -383,7 +507,7 @@ class PlayerConsumer(_ContestSocket):
         await self.send_json({"type": "ping"})
         await self._send_state()
 
-    @database_sync_to_async
+    @pooled
     def _joined(self, content: dict) -> services.Joined:
         contest = Contest.objects.get(pk=self.contest_id)
         token = content.get("token")
@@ -408,9 +532,7 @@ class PlayerConsumer(_ContestSocket):
             return
         rtt = timedelta(seconds=time.monotonic() - self.ping_sent)
         self.ping_sent = None
-        self.player = await database_sync_to_async(services.player_set_rtt)(
-            player=self.player, rtt=rtt
-        )
+        self.player = await pooled(services.player_set_rtt)(player=self.player, rtt=rtt)
 
     async def _answer(self, content: dict, *, received_at):
         if self.player is None:
@@ -430,6 +552,7 @@ class PlayerConsumer(_ContestSocket):
         )
 
     async def contest_phase(self, event):
+        _event_arrived(self, event)
         if self.player is None:
             return
         try:

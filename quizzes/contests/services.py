@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -504,7 +504,8 @@ def _clean_choice(*, question: ContestQuestion, choice: str) -> str:
 
 def _streak_before(*, question: ContestQuestion, player: Player) -> int:
     """The player's run of correct answers up to the previous played question; a
-    skipped question is passed over, an unanswered one ends the run."""
+    skipped question is passed over, an unanswered one ends the run. One query: the
+    previous played question with the player's streak on it."""
     previous = (
         ContestQuestion.objects.filter(
             contest_id=question.contest_id,
@@ -512,12 +513,17 @@ def _streak_before(*, question: ContestQuestion, player: Player) -> int:
             skipped=False,
         )
         .order_by("-position")
+        .annotate(
+            player_streak=Subquery(
+                ContestAnswer.objects.filter(
+                    question=OuterRef("pk"), player=player
+                ).values("streak")[:1]
+            )
+        )
+        .values_list("player_streak", flat=True)
         .first()
     )
-    if previous is None:
-        return 0
-    answer = ContestAnswer.objects.filter(question=previous, player=player).first()
-    return answer.streak if answer is not None else 0
+    return previous or 0
 
 
 def answer_submit(

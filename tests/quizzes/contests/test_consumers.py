@@ -296,3 +296,52 @@ async def _burst(contest):
     # Three handled (an unknown action), the rest refused before being read.
     assert replies == ["malformed", "malformed", "malformed", "rate", "rate"]
     await phone.disconnect()
+
+
+def test_the_host_screen_reads_once_for_a_burst_of_joins(live_contest, monkeypatch):
+    """Each join asks the projector to read again; joins that arrive while it reads are
+    answered by one more read, not one read each (500 in a minute in a hall)."""
+    import time
+
+    from quizzes.contests import selectors
+
+    reads = []
+    real = selectors.host_state
+
+    def slow(**kwargs):
+        reads.append(1)
+        time.sleep(0.3)  # a read that takes long enough for joins to pile up
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "host_state", slow)
+    states = async_to_sync(_burst_of_joins)(live_contest, 8)
+    # Every player reached the screen in the end…
+    assert states[-1]["players"] == 8
+    assert len(states[-1]["lobby"]) == 8
+    # …with far fewer reads than one per join (the first read, plus a few).
+    assert len(reads) <= 4
+
+
+async def _burst_of_joins(contest, n):
+    host = _host(contest, contest.host)
+    connected, _ = await host.connect()
+    assert connected
+    first = await host.receive_json_from(timeout=5)
+    assert first["players"] == 0
+    phones = [_phone(contest) for _ in range(n)]
+    for i, phone in enumerate(phones):
+        await _join(phone, name=f"观众{i}", unit="YK-GS-01")
+    states = []
+    while not states or states[-1]["players"] < n:
+        message = await host.receive_json_from(timeout=10)
+        if message.get("type") == "state":
+            states.append(message)
+    # Whatever reads are still to come, come: the screen falls quiet for a second.
+    while not await host.receive_nothing(timeout=1):
+        message = await host.receive_json_from()
+        if message.get("type") == "state":
+            states.append(message)
+    for phone in phones:
+        await phone.disconnect()
+    await host.disconnect()
+    return states

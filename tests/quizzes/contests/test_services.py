@@ -206,3 +206,37 @@ def test_each_phase_change_is_broadcast_once_after_commit(
         (Phase.ANSWERING, 0),
         (Phase.REVEAL, 0),
     ]
+
+
+def test_an_answer_is_stored_in_a_fixed_number_of_queries(contest, host):
+    """A hall's answers arrive in a few seconds: each costs the contest, the removed
+    check, the question, the streak so far (one query) and the insert, whatever the
+    question number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from quizzes.contests.services import answer_submit, contest_next, player_join
+    from units.models import Unit
+
+    unit = Unit.objects.get(code="YK-GS-01")
+    player = player_join(contest=contest, display_name="计数", unit=unit).player
+    contest = contest_start(contest=contest, user=host)
+    costs = []
+    for position in range(2):
+        contest = contest_next(contest=contest, user=host)  # answering
+        key = contest.questions.get(position=position).correct_keys
+        with CaptureQueriesContext(connection) as queries:
+            answer = answer_submit(
+                contest_id=contest.pk,
+                player=player,
+                position=position,
+                choice=key,
+                received_at=contest.phase_started_at + seconds(1),
+            )
+        costs.append(len(queries))
+        assert answer.streak == position + 1
+        for _ in range(3):  # reveal, leaderboard, the next question's reading
+            contest = contest_next(contest=contest, user=host)
+    assert costs[0] == costs[1]
+    # contest, removed?, question, streak, then SAVEPOINT, INSERT, RELEASE
+    assert costs[0] == 7
