@@ -216,7 +216,9 @@ def _start_servers(args, database_url: str, logs: Path) -> list[dict]:
                 "--lifespan",
                 "off",
                 "--no-access-log",
-                *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
+                # As bin/serve: no per-message compression.
+                "--ws-per-message-deflate",
+                "false",
                 "--log-level",
                 "warning",
             ],
