@@ -167,18 +167,11 @@ def database_pool(database: dict, max_size: int) -> None:
 # Off by default (tests, `make run` on SQLite); production turns it on (production.py).
 database_pool(DATABASES["default"], int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0")))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers (scorecards) run while a writer (an import) holds the lock. It is
-    # switched on once per database file and process (config.sqlite), not with an
-    # `init_command` that every connection, so every request, would pay. Connecting a
-    # receiver here is safe: the signals module imports no models and reads no settings.
-    from django.db.backends.signals import connection_created
-
-    from config.sqlite import use_wal
-
-    connection_created.connect(use_wal, dispatch_uid="config.sqlite.use_wal")
+    # WAL lets readers (scorecards) run while a writer (an import) holds the lock.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
+            "init_command": "PRAGMA journal_mode=WAL;",
             "transaction_mode": "IMMEDIATE",
             # The background worker writes a large unit import in one transaction (a
             # few seconds for 100,000 units); other writers wait that long, not 5 s.
