@@ -61,6 +61,12 @@ def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench contest")
     parser.add_argument("--players", type=int, default=50)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=4,
+        help="client processes the phones are spread over (default 4)",
+    )
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--reading-seconds", type=int, default=1)
     parser.add_argument("--answer-seconds", type=int, default=5)
@@ -69,8 +75,10 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args()
-    if args.players < 1 or args.processes < 1 or args.questions < 1:
-        parser.error("--players, --processes and --questions must be at least 1")
+    if min(args.players, args.processes, args.questions, args.clients) < 1:
+        parser.error(
+            "--players, --processes, --clients and --questions must be at least 1"
+        )
     if args.answer_seconds <= ANSWER_MARGIN + 0.5:
         parser.error(f"--answer-seconds must be more than {ANSWER_MARGIN + 0.5:g}")
     return args
@@ -305,6 +313,35 @@ class Sent:
     at: float
 
 
+class _Shared:
+    """What the client processes share: joins counted across all of them (and the
+    moment every player has joined or failed), the projector being on, recording
+    started by the host, and the host done."""
+
+    def __init__(self, context, players: int):
+        self.players = players
+        self.settled = context.Value("i", 0)
+        self.all_joined = context.Event()
+        self.host_ready = context.Event()
+        self.recording = context.Event()
+        self.host_done = context.Event()
+
+    def settled_one(self) -> None:
+        with self.settled.get_lock():
+            self.settled.value += 1
+            if self.settled.value == self.players:
+                self.all_joined.set()
+
+
+async def _wait(event, timeout: float) -> None:
+    """An event of another process, waited for without blocking this one's loop."""
+    deadline = time.monotonic() + timeout
+    while not event.is_set():
+        if time.monotonic() > deadline:
+            raise TimeoutError("waited too long for the other client processes")
+        await asyncio.sleep(0.02)
+
+
 @dataclass
 class Hall:
     keys: dict[int, str]
@@ -317,17 +354,14 @@ class Hall:
     replies: dict[str, int] = field(default_factory=dict)
     joined: int = 0
     failed: int = 0
-    recording: bool = False
-    all_joined: asyncio.Event = field(default_factory=asyncio.Event)
-    host_ready: asyncio.Event = field(default_factory=asyncio.Event)
     podium: int = 0
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    shared: _Shared | None = None
 
     def delivered(self, message: dict, received: float) -> None:
         # Lobby refreshes (the host hears of each join) are not phase changes.
         if (
-            self.recording
-            and message.get("sent_at") is not None
+            message.get("sent_at") is not None
+            and self.shared.recording.is_set()
             and message["phase"] != "lobby"
         ):
             delay = (received - message["sent_at"]) * 1000
@@ -368,7 +402,7 @@ async def _joined(n: int, url: str, origin: str, gate):
                 raise RuntimeError(f"player {n} could not join: {message}")
 
 
-async def _player(n: int, url: str, origin: str, hall: Hall, gate, players: int):
+async def _player(n: int, url: str, origin: str, hall: Hall, gate):
 
     retries = hall.rng.random() < RETRY_SHARE
     try:
@@ -376,12 +410,10 @@ async def _player(n: int, url: str, origin: str, hall: Hall, gate, players: int)
     except Exception as error:  # noqa: BLE001 - counted and printed, not hidden
         hall.count(f"join failed ({type(error).__name__})")
         hall.failed += 1
-        if hall.joined + hall.failed == players:
-            hall.all_joined.set()
+        hall.shared.settled_one()
         return
     hall.joined += 1
-    if hall.joined + hall.failed == players:
-        hall.all_joined.set()
+    hall.shared.settled_one()
 
     answered: set[int] = set()
     pending: set[asyncio.Task] = set()
@@ -435,10 +467,10 @@ async def _host(url: str, origin: str, cookie: str, hall: Hall, pause: float):
     async with connect(
         url, origin=origin, additional_headers={"Cookie": cookie}, open_timeout=60
     ) as ws:
-        hall.host_ready.set()
-        await asyncio.wait_for(hall.all_joined.wait(), 1800)
+        hall.shared.host_ready.set()
+        await _wait(hall.shared.all_joined, 1800)
         await asyncio.sleep(0.5)
-        hall.recording = True
+        hall.shared.recording.set()
         await ws.send(json.dumps({"action": "start"}))
         async for text in ws:
             received = time.time()
@@ -454,27 +486,32 @@ async def _host(url: str, origin: str, cookie: str, hall: Hall, pause: float):
                 return
 
 
-async def _play(args, built: dict, ports: list[int]) -> Hall:
+async def _play(args, built: dict, ports: list[int], part: int, shared) -> Hall:
+    """Client process `part` of args.clients: the host (in the first) and every
+    player whose number falls to this process."""
     hall = Hall(
         keys=built["keys"],
         answer_seconds=args.answer_seconds,
-        rng=random.Random(args.seed),
+        rng=random.Random(args.seed + part),
+        shared=shared,
     )
-    gate = asyncio.Semaphore(JOINS_AT_ONCE)
+    gate = asyncio.Semaphore(max(1, JOINS_AT_ONCE // args.clients))
 
     def where(port: int, path: str) -> tuple[str, str]:
         return f"ws://127.0.0.1:{port}{path}", f"http://127.0.0.1:{port}"
 
-    host = asyncio.ensure_future(
-        _host(
-            *where(ports[0], f"/ws/contests/{built['contest']}/host/"),
-            built["cookie"],
-            hall,
-            pause=1.0,
+    host = None
+    if part == 0:
+        host = asyncio.ensure_future(
+            _host(
+                *where(ports[0], f"/ws/contests/{built['contest']}/host/"),
+                built["cookie"],
+                hall,
+                pause=1.0,
+            )
         )
-    )
     # The projector is on before the hall joins, as in a real hall.
-    await asyncio.wait_for(hall.host_ready.wait(), 120)
+    await _wait(shared.host_ready, 120)
     players = [
         asyncio.ensure_future(
             _player(
@@ -482,29 +519,98 @@ async def _play(args, built: dict, ports: list[int]) -> Hall:
                 *where(ports[n % len(ports)], f"/ws/contests/play/{built['pin']}/"),
                 hall,
                 gate,
-                args.players,
             )
         )
         for n in range(args.players)
+        if n % args.clients == part
     ]
-    await host
+    if host is not None:
+        try:
+            await host
+        finally:
+            shared.host_done.set()
+    else:
+        await _wait(shared.host_done, 3600)
     # The podium reaches every phone within moments; a phone that never gets it is
     # a lost delivery and shows in the count of deliveries.
-    _done, waiting = await asyncio.wait(players, timeout=15)
-    for task in waiting:
-        task.cancel()
-    for task in _done:
-        if task.exception() is not None:
-            raise task.exception()
+    if players:
+        _done, waiting = await asyncio.wait(players, timeout=15)
+        for task in waiting:
+            task.cancel()
+        for task in _done:
+            if task.exception() is not None:
+                raise task.exception()
     return hall
 
 
-def _run_client(args, built: dict, ports: list[int]) -> Hall:
+def _client_process(args, built: dict, ports: list[int], part: int, shared, results):
+    """One client process: plays its share of the hall and hands its figures back."""
     try:
         import uvloop
+
+        run = uvloop.run
     except ImportError:  # the stock loop is slower, not wrong
-        return asyncio.run(_play(args, built, ports))
-    return uvloop.run(_play(args, built, ports))
+        run = asyncio.run
+    try:
+        hall = run(_play(args, built, ports, part, shared))
+    except BaseException as error:
+        shared.host_done.set()
+        results.put({"part": part, "error": repr(error)})
+        raise
+    results.put(
+        {
+            "part": part,
+            "delays_ms": hall.delays_ms,
+            "by_phase": hall.by_phase,
+            "sent": [(s.player, s.position, s.at) for s in hall.sent],
+            "replies": hall.replies,
+            "joined": hall.joined,
+            "failed": hall.failed,
+            "podium": hall.podium,
+        }
+    )
+
+
+def _run_client(args, built: dict, ports: list[int]) -> Hall:
+    """The hall played from args.clients processes, as phones are separate devices:
+    one Python process receiving 500 sockets' messages would itself delay the
+    receipts it measures."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    shared = _Shared(context, args.players)
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=_client_process,
+            args=(args, built, ports, part, shared, results),
+            daemon=True,
+        )
+        for part in range(args.clients)
+    ]
+    for process in processes:
+        process.start()
+    hall = Hall(keys=built["keys"], answer_seconds=args.answer_seconds, rng=None)
+    try:
+        for _ in processes:
+            part = results.get(timeout=3600)
+            if "error" in part:
+                raise RuntimeError(f"client process {part['part']}: {part['error']}")
+            hall.delays_ms += part["delays_ms"]
+            for phase, values in part["by_phase"].items():
+                hall.by_phase.setdefault(phase, []).extend(values)
+            hall.sent += [Sent(*sent) for sent in part["sent"]]
+            for what, n in part["replies"].items():
+                hall.replies[what] = hall.replies.get(what, 0) + n
+            hall.joined += part["joined"]
+            hall.failed += part["failed"]
+            hall.podium += part["podium"]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+    return hall
 
 
 # --- counting -----------------------------------------------------------------------

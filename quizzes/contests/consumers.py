@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from channels.consumer import get_handler_name
@@ -94,6 +95,13 @@ def pin_missed(address: str) -> None:
 # stored side by side. The unique constraint, not the order, keeps one answer each;
 # compare-and-set moves, not the order, keep one phase change.
 pooled = functools.partial(database_sync_to_async, thread_sensitive=False)
+# The reads a phase change waits on — the clock's tick, the phase snapshot, the host's
+# screen — have threads of their own, so at the close of a question they never queue
+# behind the last moment's answers on the shared pool.
+_PHASE_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="contest-phase")
+urgent = functools.partial(
+    database_sync_to_async, thread_sensitive=False, executor=_PHASE_THREADS
+)
 
 
 class _ContestClock:
@@ -172,7 +180,7 @@ class _ContestClock:
             with contextlib.suppress(Exception):
                 await socket.contest_phase(event)
 
-    @pooled
+    @urgent
     def _tick(self, *, counting: bool) -> tuple[tuple | None, dict | None]:
         contest = Contest.objects.filter(pk=self.contest_id).first()
         if contest is None:
@@ -268,7 +276,7 @@ async def _snapshot(contest_id: int, event: dict) -> selectors.PhaseSnapshot:
     future = _snapshots.get(key)
     if future is None or future.get_loop() is not asyncio.get_running_loop():
         future = asyncio.ensure_future(
-            pooled(selectors.phase_snapshot)(contest_id=contest_id)
+            urgent(selectors.phase_snapshot)(contest_id=contest_id)
         )
         _snapshots[key] = future
         while len(_snapshots) > SNAPSHOTS_KEPT:
@@ -435,7 +443,7 @@ class HostConsumer(_ContestSocket):
             state["sent_at"] = sent_at
         await self.send_json(state)
 
-    @pooled
+    @urgent
     def _state(self) -> dict:
         contest = Contest.objects.get(pk=self.contest_id)
         return selectors.host_state(contest=contest, now=timezone.now())

@@ -312,9 +312,9 @@ def host_state(*, contest: Contest, now: datetime) -> dict:
 class PhaseSnapshot:
     """What every phone's state after a phase change is made from, read once per
     server process in a fixed number of queries (phase_snapshot), so a hall of 500
-    phones costs six or seven queries per process and phase instead of seven to nine
-    per phone. Each
-    socket then makes its own player's state from it in memory (`state_for`)."""
+    phones costs six queries per process and phase instead of seven to nine per
+    phone. Each socket then makes its own player's state from it in memory
+    (`state_for`)."""
 
     contest: Contest
     count: int
@@ -361,16 +361,18 @@ class PhaseSnapshot:
 
 
 def phase_snapshot(*, contest_id: int) -> PhaseSnapshot:
-    """Six queries whatever the number of players (seven on the leaderboard and
-    podium): the contest, its question count, the current question, every standing,
-    the removed players, the answers to the current question, and the top few."""
+    """Six queries whatever the number of players and phase: the contest, its question
+    count, the current question, every standing (with the names the top few need),
+    the removed players and the answers to the current question."""
     contest = Contest.objects.get(pk=contest_id)
     count = ContestQuestion.objects.filter(contest=contest).count()
     question = _current(contest)
-    standings = {
-        row["pk"]: (row["points"], row["correct"])
-        for row in _standings(contest=contest).values("pk", "points", "correct")
-    }
+    rows = list(
+        _standings(contest=contest).values(
+            "pk", "points", "correct", "display_name", "unit__name", "joined_at"
+        )
+    )
+    standings = {row["pk"]: (row["points"], row["correct"]) for row in rows}
     removed = frozenset(
         Player.objects.filter(contest=contest, removed=True).values_list(
             "pk", flat=True
@@ -386,6 +388,7 @@ def phase_snapshot(*, contest_id: int) -> PhaseSnapshot:
         if question is not None
         else {}
     )
+    points = sorted(points for points, _correct in standings.values())
     return PhaseSnapshot(
         contest=contest,
         count=count,
@@ -393,9 +396,27 @@ def phase_snapshot(*, contest_id: int) -> PhaseSnapshot:
         standings=standings,
         removed=removed,
         answers=answers,
-        top=_player_top(contest),
-        points=sorted(points for points, _correct in standings.values()),
+        top=_top_of(rows, points) if contest.phase in BOARD_PHASES else None,
+        points=points,
     )
+
+
+def _top_of(rows: list[dict], points: list[int]) -> list[dict]:
+    """The top PLAYER_TOP as `leaderboard` ranks them (points, then who joined first;
+    equal points share a rank), from the standings already read instead of another
+    aggregate query."""
+    best = sorted(rows, key=lambda r: (-r["points"], r["joined_at"], r["pk"]))
+    return [
+        {
+            "rank": len(points) - bisect.bisect_right(points, row["points"]) + 1,
+            "player": row["pk"],
+            "name": row["display_name"],
+            "unit": row["unit__name"] or "",
+            "points": row["points"],
+            "correct": row["correct"],
+        }
+        for row in best[:PLAYER_TOP]
+    ]
 
 
 # --- results after (or during) a contest --------------------------------------------

@@ -122,7 +122,7 @@ def test_the_snapshot_costs_the_same_queries_for_3_or_60_phones(bank, host, phas
             contest = contest_next(contest=contest, user=host)
         costs.append(_snapshot_queries(contest.pk))
     assert costs[0] == costs[1]
-    assert costs[0] == (7 if phase == Phase.LEADERBOARD else 6)
+    assert costs[0] == 6
 
 
 def test_one_phase_change_is_read_once_for_all_phones_of_a_process(
