@@ -158,9 +158,10 @@ def database_pool(database: dict, max_size: int) -> None:
     database.setdefault("OPTIONS", {})["pool"] = {
         "min_size": min(2, max_size),
         "max_size": max_size,
-        # A thread waits this long for a free connection before its request fails
-        # (the 503 page) rather than queueing without end.
-        "timeout": 10,
+        # A thread waits this long for a connection (all in use, or the database
+        # down) before its request fails with the 503 page, rather than queueing
+        # without end.
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
     }
 
 

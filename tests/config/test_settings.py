@@ -60,6 +60,9 @@ def test_a_connection_pool_only_when_asked_for_and_only_on_postgresql(monkeypatc
     base = _reload("config.settings.base")
     database = base.DATABASES["default"]
     assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10}
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT", "1.5")
+    base = _reload("config.settings.base")
+    assert base.DATABASES["default"]["OPTIONS"]["pool"]["timeout"] == 1.5
     # Django refuses a pool beside persistent connections.
     assert database["CONN_MAX_AGE"] == 0
     # The pool checks a connection before handing it out, so a database restart costs

@@ -69,7 +69,19 @@ def test_postgres_restart_during_a_submission_load_loses_and_duplicates_nothing(
     _copy_test_database(postgres_cluster, "qlxt_faults")
     url = postgres_cluster.url("qlxt_faults")
     # No Redis: this test is about the database; the cache stays in each process.
-    server = uvicorn(server_env(DATABASE_URL=url, REDIS_URL=""), workers=2)
+    # Each worker pools its connections as production does (config.settings.base
+    # database_pool): connections broken by the restart must be replaced, not reused.
+    # A request waits at most a second for a connection, less than the outage, so the
+    # page polled during it meets the database down.
+    server = uvicorn(
+        server_env(
+            DATABASE_URL=url,
+            REDIS_URL="",
+            DATABASE_POOL_MAX_SIZE="5",
+            DATABASE_POOL_TIMEOUT="1",
+        ),
+        workers=2,
+    )
     path = f"/surveys/u/{token}/"
 
     submissions, lock = [], threading.Lock()
