@@ -102,6 +102,11 @@ _PHASE_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="contest-p
 urgent = functools.partial(
     database_sync_to_async, thread_sensitive=False, executor=_PHASE_THREADS
 )
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite writes one at a time whatever the threads, and an in-memory database
+    # shared between threads refuses a second writer at once ("table is locked")
+    # instead of waiting: on SQLite every call keeps Channels' one thread, in order.
+    pooled = urgent = database_sync_to_async
 
 
 class _ContestClock:
