@@ -533,6 +533,8 @@ async def live_scorecard(port, site, tally, stop) -> None:
 
 async def contests(port, site, tally, stop, players) -> None:
     """Contests back to back: a host and `players` phones each, over every worker."""
+    import multiprocessing
+
     from bench import contest as play
 
     pause = 3.0
@@ -543,6 +545,8 @@ async def contests(port, site, tally, stop, players) -> None:
             keys={int(k): v for k, v in game["keys"].items()},
             answer_seconds=site["answer_seconds"],
             rng=random.Random(game["contest"]),  # noqa: S311 - load generation
+            # The host and the phones share this process here.
+            shared=play._Shared(multiprocessing.get_context("spawn"), players),
         )
         gate = asyncio.Semaphore(play.JOINS_AT_ONCE)
         ws, origin = f"ws://{HOST}:{port}", f"http://{HOST}:{port}"
@@ -554,7 +558,6 @@ async def contests(port, site, tally, stop, players) -> None:
                     origin,
                     hall,
                     gate,
-                    players,
                 )
             )
             for n in range(players)
