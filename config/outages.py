@@ -215,6 +215,15 @@ class DegradingRedisCache(RedisCache):
     clear = _degrading("clear")
 
 
+def listen(layer, callback: Callable[[bool], None]) -> None:
+    """Call `callback(live)` when `layer` pauses (False) and re-joins (True) after a
+    Redis outage (DegradingRedisChannelLayer.listeners); once per layer and callback.
+    Other layers (the in-memory one) never pause, and are left alone."""
+    listeners = getattr(layer, "listeners", None)
+    if listeners is not None and callback not in listeners:
+        listeners.append(callback)
+
+
 class DegradingRedisChannelLayer(RedisChannelLayer):
     """channels-redis's layer that survives Redis outages.
 

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
-from config.outages import ChannelLayerUnavailable
+from config.outages import ChannelLayerUnavailable, listen
 from units.permissions import scorecard_scope
 
 from . import live
@@ -55,13 +55,6 @@ _tasks: set[asyncio.Task] = set()
 
 def paused_notice() -> str:
     return gettext("实时更新暂停：显示的是打开页面时的数据，恢复后自动更新。")
-
-
-def _listen(layer) -> None:
-    """Subscribe this module to the layer's pause / re-join notices, once per layer."""
-    listeners = getattr(layer, "listeners", None)
-    if listeners is not None and _layer_changed not in listeners:
-        listeners.append(_layer_changed)
 
 
 def _layer_changed(live: bool) -> None:
@@ -167,7 +160,7 @@ class ScorecardConsumer(AsyncJsonWebsocketConsumer):
         if message is None:
             await self.close(code=FORBIDDEN)
             return
-        _listen(self.channel_layer)
+        listen(self.channel_layer, _layer_changed)
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
         except ChannelLayerUnavailable:

@@ -39,7 +39,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.outages import ChannelLayerUnavailable
+from config.outages import ChannelLayerUnavailable, listen
 from units.models import Unit
 
 from . import live, selectors, services
@@ -174,11 +174,7 @@ class _ContestClock:
         """Every socket of the contest here reads its state as after a group event,
         the phones sharing one snapshot read."""
         event = {
-            "type": "contest.phase",
-            "contest": self.contest_id,
-            "phase": phase,
-            "index": index,
-            "sent_at": time.time(),
+            **live.phase_event(contest_id=self.contest_id, phase=phase, index=index),
             "local": True,
         }
         for socket in list(self.sockets):
@@ -203,13 +199,6 @@ _clocks: dict[int, _ContestClock] = {}
 def _clock_of(socket) -> _ContestClock | None:
     clock = _clocks.get(getattr(socket, "contest_id", None))
     return clock if clock is not None and socket in clock.sockets else None
-
-
-def _listen(layer) -> None:
-    """Subscribe to the channel layer's pause / re-join notices, once per layer."""
-    listeners = getattr(layer, "listeners", None)
-    if listeners is not None and _layer_changed not in listeners:
-        listeners.append(_layer_changed)
 
 
 def _layer_changed(live: bool) -> None:
@@ -243,7 +232,7 @@ def _start_push(clock: _ContestClock) -> None:
 
 
 def _clock_attach(socket: _ContestSocket) -> None:
-    _listen(socket.channel_layer)
+    listen(socket.channel_layer, _layer_changed)
     clock = _clocks.get(socket.contest_id)
     loop = asyncio.get_running_loop()
     if (

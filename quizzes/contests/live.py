@@ -26,18 +26,23 @@ def host_group_name(contest_id: int) -> str:
     return f"quizzes.contest.{contest_id}.host"
 
 
-def phase_changed(*, contest_id: int, phase: str, index: int) -> bool:
-    layer = get_channel_layer()
-    if layer is None:
-        return False
-    event = {
+def phase_event(*, contest_id: int, phase: str | None, index: int | None) -> dict:
+    """The group event of a phase change: the contest, its phase and question, and the
+    moment of the change, so clients can measure the fan-out delay."""
+    return {
         "type": "contest.phase",
         "contest": contest_id,
         "phase": phase,
         "index": index,
-        # The moment of the change, so clients can measure the fan-out delay.
         "sent_at": timezone.now().timestamp(),
     }
+
+
+def phase_changed(*, contest_id: int, phase: str, index: int) -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    event = phase_event(contest_id=contest_id, phase=phase, index=index)
     try:
         async_to_sync(layer.group_send)(group_name(contest_id), event)
     except ChannelLayerUnavailable:
@@ -59,13 +64,7 @@ def host_refresh_after_commit(*, contest_id: int, phase: str, index: int) -> Non
         layer = get_channel_layer()
         if layer is None:
             return
-        event = {
-            "type": "contest.phase",
-            "contest": contest_id,
-            "phase": phase,
-            "index": index,
-            "sent_at": timezone.now().timestamp(),
-        }
+        event = phase_event(contest_id=contest_id, phase=phase, index=index)
         with contextlib.suppress(ChannelLayerUnavailable):
             async_to_sync(layer.group_send)(host_group_name(contest_id), event)
 
