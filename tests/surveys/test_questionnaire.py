@@ -29,14 +29,8 @@ from .test_structure_lock import edit, manager  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
-SCORE_COLUMNS = [
-    "recognition_correct",
-    "recognition_correct_mask",
-    "recognition_answered_mask",
-    "satisfaction_answers",
-    "satisfaction_positive",
-    "satisfaction_points",
-]
+# The score columns a response carries, as the in-memory scoring names them.
+SCORE_COLUMNS = list(questionnaire.ResponseScores().columns())
 
 
 def _page(client, campaign, code="YK-GS-01") -> str:

@@ -264,16 +264,10 @@ def test_changing_a_correct_answer_rescores_open_campaigns(scored):
 
 def test_stored_scores_match_a_fresh_recomputation(scored):
     from surveys.models import Response
+    from surveys.questionnaire import ResponseScores
     from surveys.services import responses_score
 
-    columns = [
-        "recognition_correct",
-        "recognition_correct_mask",
-        "recognition_answered_mask",
-        "satisfaction_answers",
-        "satisfaction_positive",
-        "satisfaction_points",
-    ]
+    columns = list(ResponseScores().columns())
     before = list(Response.objects.order_by("id").values_list(*columns))
     Response.objects.update(**dict.fromkeys(columns, 0))
     responses_score(campaign=scored)
