@@ -2,11 +2,14 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-# Django must be set up before the routing modules import models.
-django_asgi_app = get_asgi_application()
+
+from config.http import get_application  # noqa: E402
+
+# Django must be set up before the routing modules import models. HTTP goes through
+# Django's own handler with our middleware run synchronously in a fixed set of threads
+# (config/http.py says why).
+django_http_app = get_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -17,8 +20,8 @@ from courses.asgi import LessonCacheApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # Stored lesson pages are answered before Django's handler (courses.asgi).
-        "http": LessonCacheApp(django_asgi_app),
+        # Stored lesson pages are answered before the handler (courses.asgi).
+        "http": LessonCacheApp(django_http_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

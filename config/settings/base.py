@@ -131,10 +131,20 @@ TEMPLATES = [
 # ---------------------------------------------------------------------------
 # Data: DATABASE_URL selects PostgreSQL in production; a SQLite file by default.
 # ---------------------------------------------------------------------------
+_database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    "default": dj_database_url.parse(
+        _database_url,
+        # Seconds a thread keeps its connection. HTTP runs in a fixed set of threads per
+        # process (config/http.py), so kept connections are bounded by them. SQLite keeps
+        # its own by default: a new one reads the whole schema (2 ms a request).
+        # PostgreSQL reuses connections through its pool instead (database_pool below).
+        conn_max_age=int(
+            os.environ.get(
+                "DATABASE_CONN_MAX_AGE",
+                "600" if _database_url.startswith("sqlite") else "0",
+            )
+        ),
         # A persistent connection broken by a database restart is replaced before the
         # next request uses it, instead of failing that request.
         conn_health_checks=True,
@@ -164,6 +174,11 @@ def database_pool(database: dict, max_size: int) -> None:
         "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
     }
 
+
+# Threads per process that run HTTP requests (config/http.py): more requests than this
+# in one process wait their turn. Keep it below DATABASE_POOL_MAX_SIZE on PostgreSQL, so
+# live sockets' database calls find a connection too.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "8"))
 
 # Off by default (tests, `make run` on SQLite); production turns it on (production.py).
 database_pool(DATABASES["default"], int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0")))

@@ -1,18 +1,20 @@
-"""Lesson pages served past Django's ASGI handler (courses.asgi)."""
+"""Stored lesson pages answered in the event loop, before the HTTP handler (courses.asgi)."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core import signals
+from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
-from django.http import HttpResponse
 from django.test import Client
 
+from config.http import SyncStackHandler
 from courses.asgi import LessonCacheApp
 from courses.cache import HIT_HEADER, lesson_paths
 from tests.courses.conftest import publish
@@ -22,10 +24,12 @@ pytestmark = pytest.mark.django_db
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 
 
-class Django:
-    """Stands in for Django's ASGI handler: counts the requests that reach it."""
+class Django(SyncStackHandler):
+    """The HTTP handler, whose middleware serve the hits, counting the requests that
+    reach it as ASGI calls (rendering in its threads is tested in tests/config)."""
 
     def __init__(self):
+        super().__init__(threads=1)
         self.calls = 0
 
     async def __call__(self, scope, receive, send):
@@ -85,12 +89,8 @@ def lesson(learning):
 
 
 @pytest.fixture
-def app(monkeypatch):
-    app = LessonCacheApp(Django())
-    # Rendering runs on a worker thread, whose database connection would not see the
-    # test's transaction: the thread's part is tested on its own below.
-    monkeypatch.setattr(app, "_render", lambda scope: HttpResponse(b"rendered here"))
-    return app
+def app():
+    return LessonCacheApp(Django())
 
 
 def _stored(client, app, lesson):
@@ -104,7 +104,7 @@ def _stored(client, app, lesson):
 def test_a_stored_page_is_answered_without_django_s_handler(client, app, lesson):
     through_django = _stored(client, app, lesson)
     status, headers, body = _get(app, lesson.url)
-    assert app.app.calls == 0
+    assert app.app.calls == 0  # answered in the event loop
     assert status == 200
     assert headers[b"X-Lesson-Cache"] == b"hit"
     assert b"l2\xe6\xad\xa3\xe6\x96\x87" in body  # l2正文
@@ -122,12 +122,12 @@ def test_each_reader_gets_their_own_csrf_token(client, app, lesson):
     assert len(tokens) == 3
 
 
-def test_other_gets_of_a_lesson_are_rendered_past_django_s_handler(client, app, lesson):
+def test_other_gets_of_a_lesson_go_to_the_handler(client, app, lesson):
     _stored(client, app, lesson)
     session = f"{settings.SESSION_COOKIE_NAME}=abc".encode()
     for kwargs in ({"cookies": session}, {"query": b"from=singlemessage"}):
-        assert _get(app, lesson.url, **kwargs)[2] == b"rendered here"
-    assert app.app.calls == 0
+        assert _get(app, lesson.url, **kwargs)[2] == b"rendered"
+    assert app.app.calls == 2
 
 
 def test_other_paths_and_methods_go_to_django(client, app, lesson):
@@ -141,7 +141,8 @@ def test_a_published_change_is_rendered_anew(client, app, lesson):
     _stored(client, app, lesson)
     lesson.body = [{"type": "rich_text", "value": "<p>修订后的正文</p>"}]
     publish(lesson)
-    assert _get(app, lesson.url)[2] == b"rendered here"
+    assert _get(app, lesson.url)[2] == b"rendered"
+    assert app.app.calls == 1
 
 
 def test_while_redis_is_down_pages_are_rendered(client, app, lesson, monkeypatch):
@@ -149,7 +150,8 @@ def test_while_redis_is_down_pages_are_rendered(client, app, lesson, monkeypatch
 
     _stored(client, app, lesson)
     monkeypatch.setattr(lesson_cache, "_outage", lambda: True)
-    assert _get(app, lesson.url)[2] == b"rendered here"
+    assert _get(app, lesson.url)[2] == b"rendered"
+    assert app.app.calls == 1
 
 
 @pytest.fixture
@@ -163,23 +165,30 @@ def no_connection_closing():
     signals.request_finished.connect(close_old_connections)
 
 
-def test_the_rendering_runs_django_s_whole_stack(
+def test_the_handler_renders_a_lesson_with_its_whole_stack(
     client, lesson, villager, no_connection_closing
 ):
-    app = LessonCacheApp(Django())
-    scope = _scope(lesson.url, query=b"from=singlemessage")
-    response = app._render(scope)
+    handler = SyncStackHandler(threads=1)
+
+    def render(scope):
+        return handler.get_response(ASGIRequest(scope, io.BytesIO()))
+
+    response = render(_scope(lesson.url, query=b"from=singlemessage"))
     body = response.content.decode()
     assert response.status_code == 200 and HIT_HEADER not in response
     assert "l2正文" in body and "from%3Dsinglemessage" in body
     assert "Content-Security-Policy" in response
     client.force_login(villager)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    body = app._render(_scope(lesson.url, cookies=cookie.encode())).content.decode()
-    assert "我已学完" in body
+    assert (
+        "我已学完"
+        in render(_scope(lesson.url, cookies=cookie.encode())).content.decode()
+    )
 
 
 def test_the_site_serves_http_through_the_lesson_cache():
     from config.asgi import application
 
-    assert isinstance(application.application_mapping["http"], LessonCacheApp)
+    http = application.application_mapping["http"]
+    assert isinstance(http, LessonCacheApp)
+    assert isinstance(http.app, SyncStackHandler)
