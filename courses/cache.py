@@ -28,6 +28,14 @@ from the same cache (LessonFragments, `{% lessonfragment %}`), keyed by the less
 live revision and language and carrying the generation like whole pages, so they go
 stale exactly when pages do. Previews of drafts never use them.
 
+Routing facts: a lesson page the cache cannot serve still skips Wagtail's site look-up
+and its privacy walk (the lesson's ancestors, then their restrictions) — two of the
+uncached render's five queries and a third of its time. For a path at which this
+process has served a lesson, LessonRoute keeps the Site that answered the host and the
+ids of the view restrictions over the lesson, under the generation like everything
+else here (sites, pages, moves and privacy all drop it). Restrictions are still checked
+against each request: only which ones apply is remembered.
+
 A Redis outage (config.outages): the cache then lives in each worker's memory, where
 one worker cannot hear another's invalidation, so lessons are rendered uncached until
 Redis answers again.
@@ -35,9 +43,11 @@ Redis answers again.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -157,6 +167,60 @@ def invalidate() -> None:
     transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
 
 
+@dataclass
+class LessonRoute:
+    """What routing found for one lesson path: the Site (its root page, specific,
+    included) and the lesson with the ids of the view restrictions over it. Read from
+    the cache before the view (`known`), or collected while it ran and stored after."""
+
+    key: str
+    generation: str
+    known: bool = False
+    site: object = None
+    lesson_id: int | None = None
+    restriction_ids: tuple[int, ...] | None = None
+
+    def restrictions_for(self, lesson_id: int) -> tuple[int, ...] | None:
+        return self.restriction_ids if self.lesson_id == lesson_id else None
+
+    def found(self, lesson_id: int, restriction_ids: tuple[int, ...]) -> None:
+        self.lesson_id, self.restriction_ids = lesson_id, restriction_ids
+
+
+# The current request's LessonRoute: LessonPage.get_view_restrictions reads and fills it
+# (Wagtail's privacy hook asks the page, not the request).
+current_route: contextvars.ContextVar[LessonRoute | None] = contextvars.ContextVar(
+    "lesson_route", default=None
+)
+
+
+def _route_key(request) -> str:
+    address = f"{request.get_host()}|{request.path}"
+    digest = hashlib.sha256(address.encode()).hexdigest()[:40]
+    return f"courses:lesson-cache:route:{digest}"
+
+
+def _route(request, key: str, generation: str, entry) -> LessonRoute:
+    route = LessonRoute(key=key, generation=generation)
+    if entry is not None and entry[0] == generation:
+        _generation_, route.site, route.lesson_id, route.restriction_ids = entry
+        route.known = True
+        # Site.find_for_request takes a site already found for the request.
+        request._wagtail_site = route.site
+    return route
+
+
+def _store_route(request, route: LessonRoute) -> None:
+    site = getattr(request, "_wagtail_site", None)
+    if route.known or route.restriction_ids is None or site is None or _outage():
+        return
+    cache.set(
+        route.key,
+        (route.generation, site, route.lesson_id, route.restriction_ids),
+        TIMEOUT,
+    )
+
+
 class LessonCacheMiddleware:
     """Serves stored lesson pages before Wagtail routes the request; stores the ones
     LessonPage.serve marked as cacheable. Sits after CsrfViewMiddleware, which sets the
@@ -168,20 +232,37 @@ class LessonCacheMiddleware:
     def __call__(self, request):
         # courses.asgi asks for stored pages only: it must never reach a view.
         hits_only = getattr(request, HITS_ONLY_ATTRIBUTE, False)
-        if not request_cacheable(request):
-            return _not_stored() if hits_only else self.get_response(request)
-        key = _key(request)
-        found = cache.get_many([GENERATION_KEY, key])
+        cacheable = request_cacheable(request)
+        if hits_only and not cacheable:
+            return _not_stored()
+        # A path this process served as a lesson: its routing facts come along.
+        routed = request.method == "GET" and request.path in lesson_paths
+        if not cacheable and not routed:
+            return self.get_response(request)
+        key = _key(request) if cacheable else None
+        route_key = _route_key(request) if routed and not hits_only else None
+        keys = [k for k in (GENERATION_KEY, key, route_key) if k is not None]
+        found = cache.get_many(keys)
         if _outage():
             return _not_stored() if hits_only else self.get_response(request)
         generation = _generation(found.get(GENERATION_KEY))
-        entry = found.get(key)
+        entry = found.get(key) if cacheable else None
         if entry is not None and entry[0] == generation:
             return self._from_cache(request, entry)
         if hits_only:
             return _not_stored()
-        response = self.get_response(request)
-        if self._storable(request, response) and not _outage():
+        if not routed:
+            response = self.get_response(request)
+        else:
+            route = _route(request, route_key, generation, found.get(route_key))
+            token = current_route.set(route)
+            try:
+                response = self.get_response(request)
+            finally:
+                current_route.reset(token)
+            if response.status_code == 200:
+                _store_route(request, route)
+        if cacheable and self._storable(request, response) and not _outage():
             content = _TOKEN_FIELD.sub(
                 lambda m: m.group(1) + TOKEN_HOLE + m.group(3),
                 response.content.decode(response.charset),

@@ -206,6 +206,24 @@ class LessonPage(SegmentedSearchMixin, Page):
             setattr(response, CACHEABLE_ATTRIBUTE, True)
         return response
 
+    def get_view_restrictions(self):
+        """As Wagtail's (restrictions on this page and its ancestors, aliases resolved),
+        with which ones apply taken from the lesson's routing facts when the lesson cache
+        has them (courses.cache.LessonRoute): no query when there are none. Each is
+        still checked against the request by Wagtail's privacy hook."""
+        from wagtail.models import PageViewRestriction
+
+        from ..cache import current_route
+
+        route = current_route.get()
+        if route is None or self.pk is None:
+            return super().get_view_restrictions()
+        ids = route.restrictions_for(self.pk)
+        if ids is None:
+            ids = tuple(super().get_view_restrictions().values_list("pk", flat=True))
+            route.found(self.pk, ids)
+        return PageViewRestriction.objects.filter(pk__in=ids)
+
     def records_progress(self, request) -> bool:
         """Learners' views count; an editor's preview (possibly of an unsaved page) not."""
         return (

@@ -6,10 +6,13 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
-from courses.cache import HIT_HEADER
+from courses import cache as lesson_cache
+from courses.cache import HIT_HEADER, lesson_paths
 from courses.models import LessonProgress
 from tests.courses.conftest import make_image, make_lesson, publish
 
@@ -210,6 +213,82 @@ def test_privacy_set_above_a_stored_lesson_applies_at_once(client, learning, les
     assert HIT_HEADER not in page
 
 
+# Routing facts: a rendered lesson takes its site and which view restrictions apply
+# from the cache (courses.cache.LessonRoute).
+
+
+def _routed(lesson, django_assert_num_queries):
+    """Known as a lesson's path, with its routing facts stored: one query (the lesson)."""
+    Client().get(lesson.url + "?n=1")
+    Client().get(lesson.url + "?n=2")
+    with django_assert_num_queries(1):
+        page = Client().get(lesson.url + "?n=3")
+    assert page.status_code == 200 and "l2正文" in page.content.decode()
+
+
+def test_privacy_set_after_the_routing_facts_were_stored_applies_at_once(
+    learning, lesson, django_assert_num_queries
+):
+    _routed(lesson, django_assert_num_queries)
+    PageViewRestriction.objects.create(
+        page=learning["course"], restriction_type=PageViewRestriction.LOGIN
+    )
+    for n in range(2):  # found anew, then from the stored facts
+        page = Client().get(lesson.url + f"?m={n}")
+        assert page.status_code == 302 and "/login" in page["Location"]
+
+
+def test_a_password_kept_in_the_routing_facts_is_asked_every_time(
+    learning, lesson, django_assert_num_queries
+):
+    PageViewRestriction.objects.create(
+        page=learning["course"],
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="清廉2026",
+    )
+    for n in range(3):
+        page = Client().get(lesson.url + f"?n={n}")
+        assert page.status_code == 200 and "l2正文" not in page.content.decode()
+        assert 'name="password"' in page.content.decode()
+    # The restriction itself is read for each check; its page walk is not.
+    with django_assert_num_queries(2):
+        Client().get(lesson.url + "?n=9")
+
+
+def test_a_changed_site_is_looked_up_again(learning, lesson, django_assert_num_queries):
+    from wagtail.models import Site
+
+    _routed(lesson, django_assert_num_queries)
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "改名后的站点"
+    site.save()
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(lesson.url + "?n=4")
+    assert any('FROM "wagtailcore_site"' in q["sql"] for q in queries)
+
+
+def test_routing_facts_are_not_used_during_an_outage(
+    lesson, django_assert_num_queries, monkeypatch
+):
+    _routed(lesson, django_assert_num_queries)
+    monkeypatch.setattr(lesson_cache, "_outage", lambda: True)
+    with CaptureQueriesContext(connection) as queries:
+        page = Client().get(lesson.url + "?n=4")
+    assert "l2正文" in page.content.decode()
+    sql = " ".join(q["sql"] for q in queries)
+    assert 'FROM "wagtailcore_site"' in sql and "wagtailcore_pageviewrestriction" in sql
+
+
+def test_routing_facts_never_leak_to_another_page(
+    learning, lesson, django_assert_num_queries
+):
+    _routed(lesson, django_assert_num_queries)
+    other = learning["lessons"][2]
+    page = Client().get(other.url + "?n=1")
+    assert page.status_code == 200 and "l3正文" in page.content.decode()
+    assert "l2正文" not in page.content.decode()
+
+
 # Fragments: pages the whole-page cache does not serve still take their shared parts
 # (breadcrumbs, header to body, 上一课/下一课) from the cache.
 
@@ -217,10 +296,15 @@ def test_privacy_set_above_a_stored_lesson_applies_at_once(client, learning, les
 def test_a_rendered_page_takes_its_shared_parts_from_the_cache(
     client, learning, lesson, django_assert_num_queries
 ):
+    lesson_paths.clear()
     first = client.get(lesson.url + "?from=singlemessage")
     # Routing (site, home page, lesson) and Wagtail's privacy check (2): no course,
     # neighbours, tags or cover.
     with django_assert_num_queries(5):
+        Client().get(lesson.url + "?from=menu")
+    # The path is known as a lesson's now, and its routing facts are in the cache: the
+    # lesson's own query is left.
+    with django_assert_num_queries(1):
         second = Client().get(lesson.url + "?from=timeline")
     assert HIT_HEADER not in second
     body = second.content.decode()
