@@ -128,12 +128,16 @@ class _ContestClock:
         self.delivered: tuple | None = None
         # when the tick first saw a change no event has brought yet
         self.pending_since: float | None = None
-        self.event_seen = False
+        # (phase, index) of the last group event that reached a socket here
+        self.event_key: tuple | None = None
 
-    def event_arrived(self) -> None:
+    def event_arrived(self, event: dict) -> None:
         """A group event of this contest reached a socket here: the sockets are being
-        told the phase, so the next tick takes what it reads as delivered."""
-        self.event_seen = True
+        told its phase, so a tick that reads that phase takes it as delivered. Only
+        that phase: a host refresh (a player joined) that lands while the phase moves
+        on tells the phones nothing, and taking any event as delivery let one such
+        refresh swallow the push of the next phase during an outage."""
+        self.event_key = (event.get("phase"), event.get("index"))
 
     async def run(self):
         while self.sockets:
@@ -151,8 +155,8 @@ class _ContestClock:
                     await host.answered(count)
 
     async def _watch(self, key: tuple) -> None:
-        if self.event_seen or self.delivered is None:
-            self.event_seen = False
+        if self.delivered is None or self.event_key == key[:2]:
+            self.event_key = None
             self.delivered, self.pending_since = key, None
             return
         if key == self.delivered:
@@ -219,7 +223,7 @@ def _layer_changed(live: bool) -> None:
 def _event_arrived(socket, event: dict) -> None:
     clock = _clock_of(socket)
     if clock is not None and not event.get("local"):
-        clock.event_arrived()
+        clock.event_arrived(event)
 
 
 _pushes: set[asyncio.Task] = set()

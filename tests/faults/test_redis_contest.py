@@ -133,13 +133,15 @@ async def _play(ports, contest, key, cookie, redis_server):
             await until(phone, lambda m: m["type"] == "answer")
             acks += 1
         redis_server.stop()
+        # A phone that did not see its receipt would send again: refused, not stored.
+        # Sent while the question is still open: once every player has answered, the
+        # host's process may close it before a late copy arrives (refused as closed).
+        await phones[0].send(answer(key))
+        duplicate = await until(phones[0], lambda m: m["type"] == "error")
         for phone in phones[half:]:
             await phone.send(answer(key))
             await until(phone, lambda m: m["type"] == "answer")
             acks += 1
-        # A phone that did not see its receipt would send again: refused, not stored.
-        await phones[0].send(answer(key))
-        duplicate = await until(phones[0], lambda m: m["type"] == "error")
         # Every player answered: the host's process closes the question by itself
         # (the database moves on). The group event is lost while Redis is out, so each
         # process's contest clock pushes the reveal to its own phones.

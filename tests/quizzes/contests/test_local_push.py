@@ -114,3 +114,33 @@ async def _rejoin(contest, host):
     for phone in phones:
         await phone.disconnect()
     return states
+
+
+def test_only_an_event_of_the_phase_read_counts_as_its_delivery(monkeypatch):
+    """A host refresh (a player joined, carrying the phase it was sent in) that lands
+    just before the tick reads the next phase must not pass for that phase's event:
+    during an outage it left one process's phones without the reveal."""
+    monkeypatch.setattr(consumers, "LOCAL_PUSH_AFTER", 0)
+    pushed = []
+
+    async def watch():
+        clock = consumers._ContestClock(contest_id=1)
+
+        async def push_local(*, phase=None, index=None):
+            pushed.append((phase, index))
+
+        clock.push_local = push_local
+        await clock._watch((Phase.ANSWERING, 0, False))  # the first read: delivered
+        clock.event_arrived(
+            live.phase_event(contest_id=1, phase=Phase.ANSWERING, index=0)
+        )
+        await clock._watch((Phase.REVEAL, 0, False))  # pending since now
+        await clock._watch((Phase.REVEAL, 0, False))  # no reveal event: pushed
+        clock.event_arrived(
+            live.phase_event(contest_id=1, phase=Phase.LEADERBOARD, index=0)
+        )
+        await clock._watch((Phase.LEADERBOARD, 0, False))  # its event came: not pushed
+        await clock._watch((Phase.LEADERBOARD, 0, False))
+
+    async_to_sync(watch)()
+    assert pushed == [(Phase.REVEAL, 0)]
