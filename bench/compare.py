@@ -686,7 +686,6 @@ def submit_load(
 
     def respondent_loop(worker: int) -> None:
         rng = random.Random(seed * 1000 + worker)  # noqa: S311 - load generation
-        conn = http.client.HTTPConnection(HOST, port, timeout=60)
         while time.monotonic() < deadline:
             with lock:
                 item = next(queue, None)
@@ -694,6 +693,10 @@ def submit_load(
                 return
             number, path = item
             jar: dict[str, str] = {}
+            # A connection of the respondent's own, as each phone opens one. Kept
+            # connections would be spread over the workers once, when the load starts,
+            # and often all 16 went to one of the two (see balanced_wrk).
+            conn = http.client.HTTPConnection(HOST, port, timeout=60)
             started = time.perf_counter()
             try:
                 status, response, body = request("GET", port, path, connection=conn)
@@ -715,10 +718,10 @@ def submit_load(
                 )
             except (OSError, http.client.HTTPException):
                 conn.close()
-                conn = http.client.HTTPConnection(HOST, port, timeout=60)
                 with lock:
                     result.errors += 1
                 continue
+            conn.close()
             # Success is a redirect, or a page that no longer holds the form (the form
             # builder answers 200 both with its thank-you page and with errors).
             ok = 300 <= status < 400 or (
@@ -731,7 +734,6 @@ def submit_load(
                     result.latencies.append(time.perf_counter() - started)
                 else:
                     result.refused += 1
-        conn.close()
 
     threads = [
         threading.Thread(target=respondent_loop, args=(i,)) for i in range(CONCURRENCY)
@@ -981,7 +983,8 @@ def _measure(
                 if name == "ours"
                 else [survey_paths[name]] * len(respondents)
             )
-            before = sum(server.cpu_seconds())
+            before_each = server.cpu_seconds()
+            before = sum(before_each)
             got["submit"] = submit_load(
                 port,
                 paths,
@@ -989,7 +992,10 @@ def _measure(
                 seed=7,
                 scheme="https",
             )
-            got["submit_cpu"] = sum(server.cpu_seconds()) - before
+            after_each = server.cpu_seconds()
+            got["submit_cpu"] = sum(after_each) - before
+            used = [a - b for a, b in zip(after_each, before_each, strict=True)]
+            got["submit_balance"] = min(used) / sum(used) if sum(used) else 0.0
             got["memory"] = server.peak_memory_mb()
             got["lesson"] = balanced_wrk(
                 server,
@@ -1021,7 +1027,8 @@ def _measure(
         sub = got["submit"]
         log(
             f"{name}: submissions {1000 * got['submit_cpu'] / max(1, sub.accepted):.1f} ms "
-            "of server CPU a respondent (form and answer)"
+            f"of server CPU a respondent (form and answer), less busy worker "
+            f"{got['submit_balance']:.0%}"
         )
         log(
             f"{name}: survey page {got['survey_page']['rate']:.0f}/s, submissions {sub.accepted} accepted "
