@@ -591,11 +591,11 @@ def wrk(url: str, seconds: int, *, unique_query: bool = False) -> dict:
 def balanced_wrk(server: Server, url: str, seconds: int, log, **kwargs) -> dict:
     """wrk against `server`, repeated (at most 4 times) until both workers served.
 
-    wrk opens its connections at once, and a worker's event loop accepts every pending
-    connection when it wakes (asyncio and uvloop alike), so one worker often takes all
-    16 keep-alive connections and the run measures one core of two: the same site gave
-    105 and 196 req/s on alternate runs. A run counts when the less busy worker did at
-    least a quarter of the CPU work; the same rule for both sites."""
+    wrk opens its connections at once, and a worker's event loop may accept every
+    pending connection when it wakes, so one worker can take all 16 keep-alive
+    connections and the run measures one core of two: on asyncio's loop the same site
+    gave 105 and 196 req/s on alternate runs. A run counts when the less busy worker
+    did at least a quarter of the CPU work; the same rule for both sites."""
     for attempt in range(1, 5):
         before = server.cpu_seconds()
         result = wrk(url, seconds, **kwargs)
