@@ -130,6 +130,9 @@ class _ContestClock:
         self.pending_since: float | None = None
         # (phase, index) of the last group event that reached a socket here
         self.event_key: tuple | None = None
+        # A phase that began before the clock did was sent to its sockets when they
+        # connected; one that began since must reach them by an event or a push.
+        self.created = timezone.now()
 
     def event_arrived(self, event: dict) -> None:
         """A group event of this contest reached a socket here: the sockets are being
@@ -144,17 +147,23 @@ class _ContestClock:
             await asyncio.sleep(min(s.tick_seconds for s in self.sockets))
             hosts = [s for s in self.sockets if isinstance(s, HostConsumer)]
             try:
-                key, count = await self._tick(counting=bool(hosts))
+                key, count, began = await self._tick(counting=bool(hosts))
             except Exception:  # noqa: BLE001 - the countdown must outlive one bad read
                 logger.exception("contest %s: tick failed", self.contest_id)
                 continue
             if key is not None:
-                await self._watch(key)
+                await self._watch(key, began=began)
             if count is not None:
                 for host in hosts:
                     await host.answered(count)
 
-    async def _watch(self, key: tuple) -> None:
+    async def _watch(self, key: tuple, *, began=None) -> None:
+        if self.delivered is None and began is not None and began > self.created:
+            # The first read, of a phase that began after this clock (and its first
+            # sockets) started: what they were told is older. Without this, a change
+            # landing before the first tick passed for delivered and, while Redis was
+            # down, that process's phones never saw it.
+            self.delivered = ()
         if self.delivered is None or self.event_key == key[:2]:
             self.event_key = None
             self.delivered, self.pending_since = key, None
@@ -186,15 +195,16 @@ class _ContestClock:
                 await socket.contest_phase(event)
 
     @urgent
-    def _tick(self, *, counting: bool) -> tuple[tuple | None, dict | None]:
+    def _tick(self, *, counting: bool) -> tuple[tuple | None, dict | None, object]:
         contest = Contest.objects.filter(pk=self.contest_id).first()
         if contest is None:
-            return None, None
+            return None, None, None
         contest = services.contest_tick(contest=contest)
         key = (contest.phase, contest.current_index, contest.paused_at is not None)
+        began = contest.phase_started_at
         if not counting or contest.phase != Phase.ANSWERING:
-            return key, None
-        return key, selectors.answered_count(contest=contest)
+            return key, None, began
+        return key, selectors.answered_count(contest=contest), began
 
 
 _clocks: dict[int, _ContestClock] = {}

@@ -144,3 +144,30 @@ def test_only_an_event_of_the_phase_read_counts_as_its_delivery(monkeypatch):
 
     async_to_sync(watch)()
     assert pushed == [(Phase.REVEAL, 0)]
+
+
+def test_a_change_before_the_clock_s_first_read_is_pushed(monkeypatch):
+    """A phase that began after the clock (and its first sockets) started, read for the
+    first time, was taken as delivered: a change landing just before a new clock's
+    first tick never reached that process's phones while Redis was down."""
+    from datetime import timedelta
+
+    monkeypatch.setattr(consumers, "LOCAL_PUSH_AFTER", 0)
+    pushed = []
+
+    async def first_reads():
+        for began in (timedelta(seconds=-5), timedelta(seconds=1)):
+            clock = consumers._ContestClock(contest_id=1)
+
+            async def push_local(*, phase=None, index=None, began=began):
+                pushed.append((began.total_seconds(), phase))
+
+            clock.push_local = push_local
+            for _ in range(2):
+                await clock._watch(
+                    (Phase.REVEAL, 0, False), began=clock.created + began
+                )
+
+    async_to_sync(first_reads)()
+    # Before the clock: told on connecting. Since: pushed.
+    assert pushed == [(1.0, Phase.REVEAL)]
