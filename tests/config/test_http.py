@@ -12,6 +12,7 @@ from django.db import connections
 from django.test import override_settings
 
 from config.http import Lanes, SyncStackHandler
+from tests.asgi import http_scope
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -40,20 +41,12 @@ def make_app():
 
 
 def _scope(path, method="GET"):
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "https",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"x-forwarded-proto", b"https")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 443),
-    }
+    return http_scope(
+        path,
+        method=method,
+        scheme="https",
+        headers=[(b"x-forwarded-proto", b"https")],
+    )
 
 
 async def _request(app, path, *, method="GET", body_parts=(b"",), gate=None):

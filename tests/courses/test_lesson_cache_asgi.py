@@ -17,6 +17,7 @@ from django.test import Client
 from config.http import SyncStackHandler
 from courses.asgi import LessonCacheApp
 from courses.cache import HIT_HEADER, lesson_paths
+from tests.asgi import http_scope
 from tests.courses.conftest import publish
 
 pytestmark = pytest.mark.django_db
@@ -45,23 +46,8 @@ class Django(SyncStackHandler):
 
 
 def _scope(path, *, query=b"", cookies=b"", method="GET"):
-    headers = [(b"host", b"testserver")]
-    if cookies:
-        headers.append((b"cookie", cookies))
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
+    headers = [(b"cookie", cookies)] if cookies else []
+    return http_scope(path, method=method, query=query, headers=headers)
 
 
 def _get(app, path, **kwargs):
