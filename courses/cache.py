@@ -72,8 +72,9 @@ _TOKEN_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]+)("
 
 
 # Paths at which this process has served a lesson page (LessonPage.serve): courses.asgi
-# serves GETs of these past Django's ASGI handler. A site has far fewer lessons than
-# the limit; a full set is emptied and learned again.
+# answers stored pages of these in the event loop, and the middleware brings their
+# routing facts (LessonRoute). A site has far fewer lessons than the limit; a full set
+# is emptied and learned again.
 lesson_paths: set[str] = set()
 MAX_LESSON_PATHS = 10_000
 
@@ -110,10 +111,13 @@ def _served_by_wagtail(path: str) -> bool:
         return False
 
 
-def _key(request) -> str:
-    address = f"{request.get_host()}|{request.path}|{get_language()}"
+def _address_key(kind: str, address: str) -> str:
     digest = hashlib.sha256(address.encode()).hexdigest()[:40]
-    return f"courses:lesson-cache:page:{digest}"
+    return f"courses:lesson-cache:{kind}:{digest}"
+
+
+def _key(request) -> str:
+    return _address_key("page", f"{request.get_host()}|{request.path}|{get_language()}")
 
 
 def _generation(known: str | None) -> str:
@@ -180,11 +184,34 @@ class LessonRoute:
     lesson_id: int | None = None
     restriction_ids: tuple[int, ...] | None = None
 
+    @classmethod
+    def key_for(cls, request) -> str:
+        return _address_key("route", f"{request.get_host()}|{request.path}")
+
+    @classmethod
+    def read(cls, request, *, key: str, generation: str, entry) -> LessonRoute:
+        """The route of `entry` (from the cache) if current, its site handed to the
+        request (Site.find_for_request takes one already found); else an empty one."""
+        route = cls(key=key, generation=generation)
+        if entry is not None and entry[0] == generation:
+            _generation_, route.site, route.lesson_id, route.restriction_ids = entry
+            route.known = True
+            request._wagtail_site = route.site
+        return route
+
     def restrictions_for(self, lesson_id: int) -> tuple[int, ...] | None:
         return self.restriction_ids if self.lesson_id == lesson_id else None
 
     def found(self, lesson_id: int, restriction_ids: tuple[int, ...]) -> None:
         self.lesson_id, self.restriction_ids = lesson_id, restriction_ids
+
+    def store(self, request) -> None:
+        """Keep what this request's routing found, if it found a lesson."""
+        site = getattr(request, "_wagtail_site", None)
+        if self.known or self.restriction_ids is None or site is None or _outage():
+            return
+        entry = (self.generation, site, self.lesson_id, self.restriction_ids)
+        cache.set(self.key, entry, TIMEOUT)
 
 
 # The current request's LessonRoute: LessonPage.get_view_restrictions reads and fills it
@@ -192,33 +219,6 @@ class LessonRoute:
 current_route: contextvars.ContextVar[LessonRoute | None] = contextvars.ContextVar(
     "lesson_route", default=None
 )
-
-
-def _route_key(request) -> str:
-    address = f"{request.get_host()}|{request.path}"
-    digest = hashlib.sha256(address.encode()).hexdigest()[:40]
-    return f"courses:lesson-cache:route:{digest}"
-
-
-def _route(request, key: str, generation: str, entry) -> LessonRoute:
-    route = LessonRoute(key=key, generation=generation)
-    if entry is not None and entry[0] == generation:
-        _generation_, route.site, route.lesson_id, route.restriction_ids = entry
-        route.known = True
-        # Site.find_for_request takes a site already found for the request.
-        request._wagtail_site = route.site
-    return route
-
-
-def _store_route(request, route: LessonRoute) -> None:
-    site = getattr(request, "_wagtail_site", None)
-    if route.known or route.restriction_ids is None or site is None or _outage():
-        return
-    cache.set(
-        route.key,
-        (route.generation, site, route.lesson_id, route.restriction_ids),
-        TIMEOUT,
-    )
 
 
 class LessonCacheMiddleware:
@@ -240,7 +240,7 @@ class LessonCacheMiddleware:
         if not cacheable and not routed:
             return self.get_response(request)
         key = _key(request) if cacheable else None
-        route_key = _route_key(request) if routed and not hits_only else None
+        route_key = LessonRoute.key_for(request) if routed and not hits_only else None
         keys = [k for k in (GENERATION_KEY, key, route_key) if k is not None]
         found = cache.get_many(keys)
         if _outage():
@@ -251,32 +251,46 @@ class LessonCacheMiddleware:
             return self._from_cache(request, entry)
         if hits_only:
             return _not_stored()
-        if not routed:
-            response = self.get_response(request)
-        else:
-            route = _route(request, route_key, generation, found.get(route_key))
-            token = current_route.set(route)
-            try:
-                response = self.get_response(request)
-            finally:
-                current_route.reset(token)
-            if response.status_code == 200:
-                _store_route(request, route)
-        if cacheable and self._storable(request, response) and not _outage():
-            content = _TOKEN_FIELD.sub(
-                lambda m: m.group(1) + TOKEN_HOLE + m.group(3),
-                response.content.decode(response.charset),
+        if routed:
+            route = LessonRoute.read(
+                request,
+                key=route_key,
+                generation=generation,
+                entry=found.get(route_key),
             )
-            # Headers of the page and of the middleware inside this one (X-Frame-Options):
-            # a stored page skips them.
-            headers = {
-                name: value
-                for name, value in response.headers.items()
-                if name.lower() not in _HEADERS_NOT_KEPT
-            }
-            cache.set(key, (generation, content, headers), TIMEOUT)
-            response[HIT_HEADER] = "miss"
+            response = self._routed(request, route)
+        else:
+            response = self.get_response(request)
+        if cacheable and self._storable(request, response) and not _outage():
+            self._store(key, generation, response)
         return response
+
+    def _routed(self, request, route: LessonRoute):
+        """The view with the path's routing facts at hand, and kept if they are new."""
+        token = current_route.set(route)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_route.reset(token)
+        if response.status_code == 200:
+            route.store(request)
+        return response
+
+    @staticmethod
+    def _store(key: str, generation: str, response) -> None:
+        content = _TOKEN_FIELD.sub(
+            lambda m: m.group(1) + TOKEN_HOLE + m.group(3),
+            response.content.decode(response.charset),
+        )
+        # Headers of the page and of the middleware inside this one (X-Frame-Options):
+        # a stored page skips them.
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name.lower() not in _HEADERS_NOT_KEPT
+        }
+        cache.set(key, (generation, content, headers), TIMEOUT)
+        response[HIT_HEADER] = "miss"
 
     @staticmethod
     def _storable(request, response) -> bool:

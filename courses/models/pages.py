@@ -199,7 +199,8 @@ class LessonPage(SegmentedSearchMixin, Page):
             return response
         from ..cache import CACHEABLE_ATTRIBUTE, lesson_path_seen
 
-        # Later GETs of this path skip Django's ASGI handler (courses.asgi).
+        # Later GETs of this path may be answered in the event loop (courses.asgi) and
+        # take their routing facts from the lesson cache (courses.cache.LessonRoute).
         lesson_path_seen(request.path)
         if not request.user.is_authenticated:
             # The anonymous version holds nothing personal: courses.cache may keep it.
