@@ -8,8 +8,6 @@ pushes. While Redis is down the push is skipped: clients ask again when they rec
 
 from __future__ import annotations
 
-import contextlib
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -38,16 +36,23 @@ def phase_event(*, contest_id: int, phase: str | None, index: int | None) -> dic
     }
 
 
-def phase_changed(*, contest_id: int, phase: str, index: int) -> bool:
+def _send(group: str, *, contest_id: int, phase: str, index: int) -> bool:
+    """The phase event to `group`; False when there is no layer or Redis is down."""
     layer = get_channel_layer()
     if layer is None:
         return False
     event = phase_event(contest_id=contest_id, phase=phase, index=index)
     try:
-        async_to_sync(layer.group_send)(group_name(contest_id), event)
+        async_to_sync(layer.group_send)(group, event)
     except ChannelLayerUnavailable:
         return False
     return True
+
+
+def phase_changed(*, contest_id: int, phase: str, index: int) -> bool:
+    return _send(
+        group_name(contest_id), contest_id=contest_id, phase=phase, index=index
+    )
 
 
 def phase_changed_after_commit(*, contest_id: int, phase: str, index: int) -> None:
@@ -59,13 +64,8 @@ def phase_changed_after_commit(*, contest_id: int, phase: str, index: int) -> No
 def host_refresh_after_commit(*, contest_id: int, phase: str, index: int) -> None:
     """Ask the host's screen to read its state again (a player joined): the host group
     only, so each join does not wake every phone in the hall."""
-
-    def send():
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        event = phase_event(contest_id=contest_id, phase=phase, index=index)
-        with contextlib.suppress(ChannelLayerUnavailable):
-            async_to_sync(layer.group_send)(host_group_name(contest_id), event)
-
-    transaction.on_commit(send)
+    transaction.on_commit(
+        lambda: _send(
+            host_group_name(contest_id), contest_id=contest_id, phase=phase, index=index
+        )
+    )
