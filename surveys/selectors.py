@@ -353,7 +353,7 @@ class MemberUnit:
     kind: MemberKind
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A campaign unit as the scorecard reads it: the attributes of CampaignUnit it
     uses (`pk`, `unit_id`, `headcount`, `unit.path/code/name/kind`) and its anomaly
